@@ -1,0 +1,14 @@
+//! Sesame's identity domain and OIDC engine. It owns the rules — who may sign in, which
+//! tokens a request earns, which claims a scope releases — and knows nothing of HTTP or SQL:
+//! the server crate feeds it parsed requests, and storage sits behind the [`store::Store`] port.
+
+pub mod clock;
+pub mod crypto;
+pub mod error;
+pub mod experience;
+pub mod ids;
+pub mod model;
+pub mod oidc;
+pub mod provider;
+pub mod provision;
+pub mod store;

@@ -1,0 +1,97 @@
+//! Thin handlers for `/api/experience`, bound to the interaction by the `_interaction` cookie.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use axum_extra::extract::cookie::SignedCookieJar;
+use serde::Deserialize;
+use serde_json::json;
+use sesame_core::experience::{self, Identified, Identifier, InteractionEvent, ProfileInput};
+
+use super::cookies;
+use super::error::ApiErrorResponse;
+use super::extract::{ApiJson, SameSiteRequest};
+use crate::AppState;
+
+type ApiResult = Result<Response, ApiErrorResponse>;
+
+fn uid(jar: &SignedCookieJar) -> Option<String> {
+    cookies::read(jar, cookies::INTERACTION)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventBody {
+    interaction_event: InteractionEvent,
+}
+
+#[derive(Deserialize)]
+pub struct PasswordBody {
+    identifier: Identifier,
+    password: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdentificationBody {
+    verification_id: Option<String>,
+}
+
+fn verification(id: String) -> Response {
+    Json(json!({ "verificationId": id })).into_response()
+}
+
+pub async fn put_experience(State(state): State<AppState>, _: SameSiteRequest, jar: SignedCookieJar, ApiJson(body): ApiJson<EventBody>) -> ApiResult {
+    experience::start(&state.provider, uid(&jar).as_deref(), body.interaction_event).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub async fn put_interaction_event(
+    State(state): State<AppState>,
+    _: SameSiteRequest,
+    jar: SignedCookieJar,
+    ApiJson(body): ApiJson<EventBody>,
+) -> ApiResult {
+    experience::set_event(&state.provider, uid(&jar).as_deref(), body.interaction_event).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub async fn post_password(State(state): State<AppState>, _: SameSiteRequest, jar: SignedCookieJar, ApiJson(body): ApiJson<PasswordBody>) -> ApiResult {
+    let id = experience::verify_password(&state.provider, uid(&jar).as_deref(), &body.identifier, &body.password).await?;
+    Ok(verification(id))
+}
+
+pub async fn post_new_password_identity(
+    State(state): State<AppState>,
+    _: SameSiteRequest,
+    jar: SignedCookieJar,
+    ApiJson(body): ApiJson<PasswordBody>,
+) -> ApiResult {
+    let id = experience::new_password_identity(&state.provider, uid(&jar).as_deref(), &body.identifier, &body.password).await?;
+    Ok(verification(id))
+}
+
+pub async fn post_profile(State(state): State<AppState>, _: SameSiteRequest, jar: SignedCookieJar, ApiJson(body): ApiJson<ProfileInput>) -> ApiResult {
+    experience::add_profile(&state.provider, uid(&jar).as_deref(), body).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub async fn post_identification(
+    State(state): State<AppState>,
+    _: SameSiteRequest,
+    jar: SignedCookieJar,
+    ApiJson(body): ApiJson<IdentificationBody>,
+) -> ApiResult {
+    let outcome = experience::identify(&state.provider, uid(&jar).as_deref(), body.verification_id.as_deref()).await?;
+    Ok(match outcome {
+        Identified::SignedIn => StatusCode::NO_CONTENT,
+        Identified::Registered => StatusCode::CREATED,
+    }
+    .into_response())
+}
+
+pub async fn post_submit(State(state): State<AppState>, _: SameSiteRequest, jar: SignedCookieJar) -> ApiResult {
+    let redirect_to = experience::submit(&state.provider, uid(&jar).as_deref()).await?;
+    Ok(Json(json!({ "redirectTo": redirect_to })).into_response())
+}
