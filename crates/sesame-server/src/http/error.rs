@@ -54,7 +54,9 @@ impl From<OidcError> for OAuthPageError {
 impl IntoResponse for OAuthPageError {
     fn into_response(self) -> Response {
         let page = super::pages::ErrorPage { error: self.0.error, description: &self.0.description };
-        (status(self.0.status), super::pages::render(&page)).into_response()
+        // A page answers a browser, not a client: no 401 challenge, just "bad request".
+        let code = if self.0.status >= 500 { self.0.status } else { 400 };
+        (status(code), super::pages::render(&page)).into_response()
     }
 }
 

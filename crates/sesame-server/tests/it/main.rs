@@ -1,0 +1,9 @@
+//! HTTP tests of every endpoint, driven like a browser and an SDK drive them.
+
+mod authorize;
+mod discovery;
+mod experience;
+mod logout;
+mod support;
+mod token;
+mod userinfo;
