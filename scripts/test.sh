@@ -16,6 +16,12 @@ target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import js
 cargo build --locked --bin sesame
 cargo test --locked --workspace
 
+# The hosted pages are tested in a real browser: Debian's Chromium (Playwright drives it; it
+# downloads no browser of its own).
+if [ ! -x /usr/bin/chromium ]; then
+  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+fi
+
 venv="$target_dir/py-venv"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv" || { apt-get update && apt-get install -y python3-venv && python3 -m venv "$venv"; }

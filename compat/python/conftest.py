@@ -573,8 +573,10 @@ class DictStorage(Storage):
         self.data.pop(key, None)
 
 
-def sdk_client(sesame: Sesame, app: App, scopes=(), storage: Optional[Storage] = None) -> LogtoClient:
+def sdk_client(sesame: Sesame, app: App, scopes=(), storage: Optional[Storage] = None, resources=()) -> LogtoClient:
     return LogtoClient(
-        LogtoConfig(endpoint=sesame.base_url, appId=app.id, appSecret=app.secret, scopes=list(scopes)),
+        LogtoConfig(
+            endpoint=sesame.base_url, appId=app.id, appSecret=app.secret, scopes=list(scopes), resources=list(resources)
+        ),
         storage=storage if storage is not None else DictStorage(),
     )
