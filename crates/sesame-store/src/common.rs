@@ -1,22 +1,30 @@
-//! What both backends share: statements with backend-neutral parameters, column access,
-//! row → record mapping, JSON handling and error mapping.
+//! What both backends share: statements with backend-neutral parameters (and the builder for
+//! listings' run-time SQL), column access, row → record mapping, JSON handling and error
+//! mapping.
+
+use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 use sesame_core::model::{
-    Application, ApplicationSecret, ApplicationType, NewUser, OidcClientMetadata, User,
+    Application, ApplicationSecret, ApplicationType, NewUser, OidcClientMetadata, Page, Resource,
+    Role, RoleType, Scope, User,
 };
 use sesame_core::store::{Artifact, ArtifactKind, StoreError, StoreResult};
 
 /// One SQL statement and its parameters. The SQL uses `$1`, `$2`, … placeholders, which both
 /// PostgreSQL and SQLite (through sqlx) understand, so most statements are written once.
+///
+/// The SQL is either a literal or assembled by [`SqlBuilder`] from literal fragments and
+/// placeholders; values never become SQL text, they are always bound.
 pub(crate) struct Statement<'a> {
-    pub sql: &'static str,
+    pub sql: Cow<'static, str>,
     pub params: Vec<Param<'a>>,
 }
 
 /// A bound value; each backend turns these into its own sqlx bindings.
+#[derive(Clone)]
 pub(crate) enum Param<'a> {
-    Text(Option<&'a str>),
+    Text(Option<Cow<'a, str>>),
     Int(Option<i64>),
     Bool(bool),
     /// Serialized JSON, bound as jsonb on PostgreSQL and as TEXT on SQLite.
@@ -26,13 +34,14 @@ pub(crate) enum Param<'a> {
 impl<'a> Statement<'a> {
     pub fn new(sql: &'static str) -> Self {
         Self {
-            sql,
+            sql: Cow::Borrowed(sql),
             params: Vec::new(),
         }
     }
 
     pub fn text(mut self, value: impl Into<Option<&'a str>>) -> Self {
-        self.params.push(Param::Text(value.into()));
+        self.params
+            .push(Param::Text(value.into().map(Cow::Borrowed)));
         self
     }
 
@@ -50,6 +59,179 @@ impl<'a> Statement<'a> {
         self.params.push(Param::Json(json_text(value)?));
         Ok(self)
     }
+}
+
+/// Assembles a statement at run time. Only `&'static str` fragments and `$n` placeholders can
+/// be appended, so whatever the inputs, the SQL text is made of literals written in this crate.
+#[derive(Clone, Default)]
+pub(crate) struct SqlBuilder<'a> {
+    sql: String,
+    params: Vec<Param<'a>>,
+}
+
+/// The number of a bound parameter, for placing it (possibly several times) in the SQL.
+#[derive(Clone, Copy)]
+pub(crate) struct Placeholder(usize);
+
+impl<'a> SqlBuilder<'a> {
+    pub fn new(fragment: &'static str) -> Self {
+        Self {
+            sql: fragment.to_owned(),
+            params: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, fragment: &'static str) -> &mut Self {
+        self.sql.push_str(fragment);
+        self
+    }
+
+    /// Registers a parameter without placing it.
+    pub fn bind(&mut self, param: Param<'a>) -> Placeholder {
+        self.params.push(param);
+        Placeholder(self.params.len())
+    }
+
+    pub fn push_placeholder(&mut self, placeholder: Placeholder) -> &mut Self {
+        self.sql.push('$');
+        self.sql.push_str(&placeholder.0.to_string());
+        self
+    }
+
+    /// Binds `param` and places it here.
+    pub fn push_param(&mut self, param: Param<'a>) -> &mut Self {
+        let placeholder = self.bind(param);
+        self.push_placeholder(placeholder)
+    }
+
+    pub fn build(self) -> Statement<'a> {
+        Statement {
+            sql: Cow::Owned(self.sql),
+            params: self.params,
+        }
+    }
+}
+
+/// A listing: the rows of `from` matching an `AND`-ed filter, counted and paged.
+pub(crate) struct ListQuery<'a> {
+    columns: &'static str,
+    from: &'static str,
+    order_by: &'static str,
+    /// The `WHERE` clause so far (empty when unfiltered) and its parameters.
+    filter: SqlBuilder<'a>,
+}
+
+impl<'a> ListQuery<'a> {
+    /// `SELECT columns FROM from … ORDER BY order_by`.
+    pub fn new(columns: &'static str, from: &'static str, order_by: &'static str) -> Self {
+        Self {
+            columns,
+            from,
+            order_by,
+            filter: SqlBuilder::default(),
+        }
+    }
+
+    /// Starts the next condition; the caller appends its SQL to the returned builder.
+    pub fn and(&mut self) -> &mut SqlBuilder<'a> {
+        let joiner = if self.filter.sql.is_empty() {
+            " WHERE "
+        } else {
+            " AND "
+        };
+        self.filter.push(joiner)
+    }
+
+    /// `column = value`.
+    pub fn and_equals(&mut self, column: &'static str, value: Param<'a>) -> &mut Self {
+        self.and().push(column).push(" = ").push_param(value);
+        self
+    }
+
+    /// Some of `columns` contains `search` literally, ignoring case.
+    pub fn and_contains(&mut self, columns: &[&'static str], search: &str) -> &mut Self {
+        let condition = self.and();
+        let pattern = condition.bind(Param::Text(Some(Cow::Owned(contains_pattern(search)))));
+        condition.push("(");
+        for (i, column) in columns.iter().enumerate() {
+            if i > 0 {
+                condition.push(" OR ");
+            }
+            condition
+                .push("lower(")
+                .push(column)
+                .push(") LIKE lower(")
+                .push_placeholder(pattern)
+                .push(") ESCAPE '\\'");
+        }
+        condition.push(")");
+        self
+    }
+
+    /// `column IN (values…)`; nothing matches an empty list.
+    pub fn and_in(&mut self, column: &'static str, values: Vec<Param<'a>>) -> &mut Self {
+        let condition = self.and();
+        if values.is_empty() {
+            condition.push("1 = 0");
+            return self;
+        }
+        condition.push(column).push(" IN (");
+        for (i, value) in values.into_iter().enumerate() {
+            if i > 0 {
+                condition.push(", ");
+            }
+            condition.push_param(value);
+        }
+        condition.push(")");
+        self
+    }
+
+    /// The statement counting every match (column `total`).
+    pub fn count(&self) -> Statement<'a> {
+        let mut builder = SqlBuilder::new("SELECT COUNT(*) AS total FROM ");
+        builder.push(self.from);
+        builder.sql.push_str(&self.filter.sql);
+        builder.params.clone_from(&self.filter.params);
+        builder.build()
+    }
+
+    /// The statement selecting one page of matches, in order.
+    pub fn page(self, page: Page) -> Statement<'a> {
+        let mut builder = SqlBuilder::new("SELECT ");
+        builder.push(self.columns).push(" FROM ").push(self.from);
+        builder.sql.push_str(&self.filter.sql);
+        builder.params = self.filter.params;
+        let (limit, offset) = page_bounds(page);
+        builder
+            .push(" ORDER BY ")
+            .push(self.order_by)
+            .push(" LIMIT ")
+            .push_param(Param::Int(Some(limit)))
+            .push(" OFFSET ")
+            .push_param(Param::Int(Some(offset)));
+        builder.build()
+    }
+}
+
+/// `(limit, offset)` as the signed integers SQL wants; `Page::ALL`'s limit is `i64::MAX`.
+pub(crate) fn page_bounds(page: Page) -> (i64, i64) {
+    let clamp = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
+    (clamp(page.limit), clamp(page.offset))
+}
+
+/// The `LIKE` pattern (escape character `\`) matching any text that contains `search`, with
+/// `%`, `_` and `\` in `search` taken literally.
+pub(crate) fn contains_pattern(search: &str) -> String {
+    let mut pattern = String::with_capacity(search.len() + 2);
+    pattern.push('%');
+    for c in search.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
 }
 
 /// Typed access to a result row's columns by name, implemented by each backend's row type.
@@ -80,39 +262,125 @@ fn unexpected_null(column: &str) -> StoreError {
 
 // --- errors
 
-/// Which unique index or key a violation names → the field reported in `Conflict`.
-/// PostgreSQL reports the constraint name (`users__username`, `users_pkey`); SQLite only a
-/// message (`UNIQUE constraint failed: index 'users__username'` / `…: users.id`). Checked in
-/// order, so the specific entries come before the generic primary-key ones.
-const CONFLICT_FIELDS: &[(&str, &str)] = &[
-    ("username", "username"),
-    ("primary_email", "primary_email"),
-    ("primary_phone", "primary_phone"),
-    ("application_secrets", "name"),
-    ("_pkey", "id"),
-    (".id", "id"),
+/// One unique constraint (or unique index) of the schema and the field a violation of it is
+/// reported as in `Conflict`.
+struct UniqueConstraint {
+    /// The name PostgreSQL reports: the constraint or index name.
+    postgres: &'static str,
+    /// What SQLite reports after `UNIQUE constraint failed: `: the index for an expression
+    /// index, otherwise the constrained `table.column`s.
+    sqlite: &'static str,
+    field: &'static str,
+}
+
+const fn unique(
+    postgres: &'static str,
+    sqlite: &'static str,
+    field: &'static str,
+) -> UniqueConstraint {
+    UniqueConstraint {
+        postgres,
+        sqlite,
+        field,
+    }
+}
+
+/// Every unique constraint in the migrations, matched exactly (never by substring: `name` would
+/// also be found in `username`). `unique_constraints_in_the_migrations_are_all_mapped` keeps
+/// this in step with the PostgreSQL schema; the conformance suite checks the SQLite messages.
+const UNIQUE_CONSTRAINTS: &[UniqueConstraint] = &[
+    unique("users_pkey", "users.id", "id"),
+    unique("users__username", "index 'users__username'", "username"),
+    unique(
+        "users__primary_email",
+        "index 'users__primary_email'",
+        "primary_email",
+    ),
+    unique(
+        "users__primary_phone",
+        "users.primary_phone",
+        "primary_phone",
+    ),
+    unique("applications_pkey", "applications.id", "id"),
+    unique(
+        "application_secrets_pkey",
+        "application_secrets.application_id, application_secrets.name",
+        "name",
+    ),
+    unique("logto_configs_pkey", "logto_configs.key", "key"),
+    unique(
+        "oidc_model_instances_pkey",
+        "oidc_model_instances.model_name, oidc_model_instances.id",
+        "id",
+    ),
+    unique("resources_pkey", "resources.id", "id"),
+    unique("resources__indicator", "resources.indicator", "indicator"),
+    unique(
+        "resources__is_default",
+        "resources.is_default",
+        "is_default",
+    ),
+    unique("scopes_pkey", "scopes.id", "id"),
+    unique(
+        "scopes__resource_id_name",
+        "scopes.resource_id, scopes.name",
+        "name",
+    ),
+    unique("roles_pkey", "roles.id", "id"),
+    unique("roles__name", "roles.name", "name"),
+    unique(
+        "roles_scopes_pkey",
+        "roles_scopes.role_id, roles_scopes.scope_id",
+        "scope_id",
+    ),
+    unique(
+        "users_roles_pkey",
+        "users_roles.user_id, users_roles.role_id",
+        "role_id",
+    ),
+    unique(
+        "applications_roles_pkey",
+        "applications_roles.application_id, applications_roles.role_id",
+        "role_id",
+    ),
 ];
 
-/// Maps a sqlx error to a `StoreError`. Uses only the error's Display, which names the failing
-/// constraint or operation but never the bound values.
+const SQLITE_UNIQUE_PREFIX: &str = "UNIQUE constraint failed: ";
+
+/// Maps a sqlx error to a `StoreError`. Uses only the error's constraint name or message, which
+/// name the failing constraint but never the bound values.
+///
+/// * unique violation of a known constraint → `Conflict { field }`;
+/// * foreign-key violation → `NotFound`: the write referred to a record that does not exist
+///   (every foreign key in the schema cascades on delete, so only inserts and updates of the
+///   referencing side can violate one).
 pub(crate) fn store_error(error: sqlx::Error) -> StoreError {
-    if let Some(field) = conflict_field(&error) {
-        return StoreError::Conflict {
-            field: field.to_owned(),
-        };
+    if let Some(db_error) = error.as_database_error() {
+        if db_error.is_foreign_key_violation() {
+            return StoreError::NotFound;
+        }
+        if db_error.is_unique_violation() {
+            let origin = db_error.constraint().unwrap_or_else(|| db_error.message());
+            if let Some(field) = conflict_field(origin) {
+                return StoreError::Conflict {
+                    field: field.to_owned(),
+                };
+            }
+        }
     }
     StoreError::Backend(error.to_string())
 }
 
-fn conflict_field(error: &sqlx::Error) -> Option<&'static str> {
-    let db_error = error
-        .as_database_error()
-        .filter(|e| e.is_unique_violation())?;
-    let origin = db_error.constraint().unwrap_or_else(|| db_error.message());
-    CONFLICT_FIELDS
+/// `origin` is PostgreSQL's constraint name or SQLite's whole message.
+fn conflict_field(origin: &str) -> Option<&'static str> {
+    let sqlite = origin.strip_prefix(SQLITE_UNIQUE_PREFIX);
+    UNIQUE_CONSTRAINTS
         .iter()
-        .find(|(needle, _)| origin.contains(needle))
-        .map(|&(_, field)| field)
+        .find(|constraint| match sqlite {
+            Some(described) => described == constraint.sqlite,
+            None => origin == constraint.postgres,
+        })
+        .map(|constraint| constraint.field)
 }
 
 /// For single-row updates: no row matched means the record does not exist.
@@ -233,6 +501,39 @@ pub(crate) fn secret_from_row(row: &dyn Columns) -> StoreResult<ApplicationSecre
     })
 }
 
+pub(crate) fn resource_from_row(row: &dyn Columns) -> StoreResult<Resource> {
+    Ok(Resource {
+        id: row.text("id")?,
+        name: row.text("name")?,
+        indicator: row.text("indicator")?,
+        is_default: row.flag("is_default")?,
+        access_token_ttl: row.int("access_token_ttl")?,
+    })
+}
+
+pub(crate) fn scope_from_row(row: &dyn Columns) -> StoreResult<Scope> {
+    Ok(Scope {
+        id: row.text("id")?,
+        resource_id: row.text("resource_id")?,
+        name: row.text("name")?,
+        description: row.opt_text("description")?,
+        created_at: row.int("created_at")?,
+    })
+}
+
+pub(crate) fn role_from_row(row: &dyn Columns) -> StoreResult<Role> {
+    let role_type = row.text("type")?;
+    Ok(Role {
+        id: row.text("id")?,
+        name: row.text("name")?,
+        description: row.text("description")?,
+        role_type: RoleType::parse(&role_type)
+            .ok_or_else(|| StoreError::Backend(format!("unknown role type {role_type:?}")))?,
+        is_default: row.flag("is_default")?,
+        created_at: row.int("created_at")?,
+    })
+}
+
 /// `kind` comes from the query, which already filtered on `model_name`.
 pub(crate) fn artifact_from_row(kind: ArtifactKind, row: &dyn Columns) -> StoreResult<Artifact> {
     Ok(Artifact {
@@ -257,6 +558,161 @@ mod tests {
         assert_eq!(
             json_text(&value).expect("serializes"),
             r#"{"a":{"c":true,"d":null},"b":[{"a":2,"z":1}]}"#
+        );
+    }
+
+    #[test]
+    fn conflicts_map_postgres_constraint_names_exactly() {
+        for (constraint, field) in [
+            ("users__username", "username"),
+            ("users__primary_email", "primary_email"),
+            ("users__primary_phone", "primary_phone"),
+            ("users_pkey", "id"),
+            ("applications_pkey", "id"),
+            ("application_secrets_pkey", "name"),
+            ("resources__indicator", "indicator"),
+            ("resources__is_default", "is_default"),
+            ("scopes__resource_id_name", "name"),
+            ("roles__name", "name"),
+            ("roles_pkey", "id"),
+        ] {
+            assert_eq!(conflict_field(constraint), Some(field), "{constraint}");
+        }
+        // No substring matching: unknown names stay unmapped.
+        assert_eq!(conflict_field("users__username_old"), None);
+        assert_eq!(conflict_field("name"), None);
+        assert_eq!(conflict_field("something_pkey"), None);
+    }
+
+    #[test]
+    fn conflicts_map_sqlite_messages_exactly() {
+        for (message, field) in [
+            ("UNIQUE constraint failed: index 'users__username'", "username"),
+            ("UNIQUE constraint failed: index 'users__primary_email'", "primary_email"),
+            ("UNIQUE constraint failed: users.primary_phone", "primary_phone"),
+            ("UNIQUE constraint failed: users.id", "id"),
+            (
+                "UNIQUE constraint failed: application_secrets.application_id, application_secrets.name",
+                "name",
+            ),
+            ("UNIQUE constraint failed: resources.indicator", "indicator"),
+            ("UNIQUE constraint failed: resources.is_default", "is_default"),
+            ("UNIQUE constraint failed: scopes.resource_id, scopes.name", "name"),
+            ("UNIQUE constraint failed: roles.name", "name"),
+            ("UNIQUE constraint failed: roles.id", "id"),
+        ] {
+            assert_eq!(conflict_field(message), Some(field), "{message}");
+        }
+        // `roles.name` must not be read as a username conflict, nor vice versa.
+        assert_eq!(
+            conflict_field("UNIQUE constraint failed: users.username"),
+            None
+        );
+        assert_eq!(
+            conflict_field("UNIQUE constraint failed: scopes.name"),
+            None
+        );
+        // A PostgreSQL name in SQLite's format (or the reverse) is not a match.
+        assert_eq!(
+            conflict_field("UNIQUE constraint failed: roles__name"),
+            None
+        );
+        assert_eq!(conflict_field("roles.name"), None);
+    }
+
+    /// Every unique index and primary-key/unique constraint the PostgreSQL migrations create
+    /// has an entry in `UNIQUE_CONSTRAINTS`, so no conflict is reported as a backend failure.
+    #[test]
+    fn unique_constraints_in_the_migrations_are_all_mapped() {
+        let mut names = Vec::new();
+        for migration in crate::migrations::POSTGRES {
+            let tokens: Vec<&str> = migration
+                .sql
+                .lines()
+                .filter(|line| !line.trim_start().starts_with("--"))
+                .flat_map(str::split_whitespace)
+                .collect();
+            for window in tokens.windows(4) {
+                match window {
+                    ["CREATE", "UNIQUE", "INDEX", name] => names.push(*name),
+                    ["CONSTRAINT", name, "PRIMARY" | "UNIQUE", _] => names.push(*name),
+                    _ => {}
+                }
+            }
+        }
+        assert!(names.len() >= 15, "parsed too few constraints: {names:?}");
+        for name in names {
+            assert!(
+                UNIQUE_CONSTRAINTS.iter().any(|c| c.postgres == name),
+                "unique constraint {name} has no conflict field"
+            );
+        }
+    }
+
+    #[test]
+    fn contains_pattern_escapes_like_wildcards() {
+        assert_eq!(contains_pattern("ali"), "%ali%");
+        assert_eq!(contains_pattern(""), "%%");
+        assert_eq!(contains_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+    }
+
+    #[test]
+    fn list_queries_assemble_fixed_fragments_and_numbered_placeholders() {
+        let search = "o'brien; DROP TABLE users";
+        let mut query = ListQuery::new("users.*", "users", "created_at DESC, id");
+        query
+            .and_equals("type", Param::Text(Some("User".into())))
+            .and_contains(&["username", "name"], search)
+            .and_in(
+                "kind",
+                vec![Param::Text(Some("a".into())), Param::Text(Some("b".into()))],
+            );
+        let count = query.count();
+        let page = query.page(Page {
+            offset: 20,
+            limit: 10,
+        });
+        let filter = " WHERE type = $1 AND (lower(username) LIKE lower($2) ESCAPE '\\' \
+                      OR lower(name) LIKE lower($2) ESCAPE '\\') AND kind IN ($3, $4)";
+        assert_eq!(
+            count.sql,
+            format!("SELECT COUNT(*) AS total FROM users{filter}")
+        );
+        assert_eq!(
+            page.sql,
+            format!(
+                "SELECT users.* FROM users{filter} ORDER BY created_at DESC, id LIMIT $5 OFFSET $6"
+            )
+        );
+        assert_eq!(count.params.len(), 4);
+        assert_eq!(page.params.len(), 6);
+        assert!(
+            !page.sql.contains("brien"),
+            "values are bound, never inlined"
+        );
+        assert!(matches!(page.params[4], Param::Int(Some(10))));
+        assert!(matches!(page.params[5], Param::Int(Some(20))));
+    }
+
+    #[test]
+    fn unfiltered_list_queries_have_no_where_clause() {
+        let query = ListQuery::new("resources.*", "resources", "resources.seq");
+        assert_eq!(query.count().sql, "SELECT COUNT(*) AS total FROM resources");
+        assert_eq!(
+            query.page(Page::ALL).sql,
+            "SELECT resources.* FROM resources ORDER BY resources.seq LIMIT $1 OFFSET $2"
+        );
+    }
+
+    #[test]
+    fn page_bounds_fit_in_i64() {
+        assert_eq!(page_bounds(Page::ALL), (i64::MAX, 0));
+        assert_eq!(
+            page_bounds(Page {
+                offset: u64::MAX,
+                limit: 5
+            }),
+            (5, i64::MAX)
         );
     }
 

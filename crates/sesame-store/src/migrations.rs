@@ -13,11 +13,18 @@ pub(crate) struct Migration {
 /// Lists every migration once, so the two backends cannot drift apart in versions or names.
 macro_rules! migrations_for {
     ($backend:literal) => {
-        &[Migration {
-            version: 1,
-            description: "init",
-            sql: include_str!(concat!("../migrations/", $backend, "/0001_init.sql")),
-        }]
+        &[
+            Migration {
+                version: 1,
+                description: "init",
+                sql: include_str!(concat!("../migrations/", $backend, "/0001_init.sql")),
+            },
+            Migration {
+                version: 2,
+                description: "rbac",
+                sql: include_str!(concat!("../migrations/", $backend, "/0002_rbac.sql")),
+            },
+        ]
     };
 }
 

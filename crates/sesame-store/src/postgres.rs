@@ -16,11 +16,14 @@ use sqlx::{Connection, Decode, Encode, Executor, PgConnection, Postgres, Row, Ty
 
 use crate::common::{store_error, Columns, Param, Statement};
 use crate::migrations::{self, Migration};
-use crate::sql_store::{Backend, SqlStore};
+use crate::sql_store::{Backend, SqlStore, SqlxTx, Transaction};
 
 pub(crate) type PostgresStore = SqlStore<PgDb>;
 
 const MAX_CONNECTIONS: u32 = 10;
+/// Every statement of a REPEATABLE READ transaction sees the snapshot taken by its first one
+/// (READ COMMITTED would take a new one per statement); read-only ones never fail to serialize.
+const BEGIN_READ: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 
 pub(crate) struct PgDb {
     pool: PgPool,
@@ -122,8 +125,8 @@ fn bind<'q>(statement: &'q Statement<'_>) -> Query<'q> {
     statement
         .params
         .iter()
-        .fold(sqlx::query(statement.sql), |query, param| match param {
-            Param::Text(value) => query.bind(*value),
+        .fold(sqlx::query(&statement.sql), |query, param| match param {
+            Param::Text(value) => query.bind(value.as_deref()),
             Param::Int(value) => query.bind(*value),
             Param::Bool(value) => query.bind(*value),
             Param::Json(text) => query.bind(Jsonb(text.as_str())),
@@ -133,6 +136,7 @@ fn bind<'q>(statement: &'q Statement<'_>) -> Query<'q> {
 #[async_trait]
 impl Backend for PgDb {
     type Row = PgRow;
+    type Tx = SqlxTx<Postgres>;
 
     async fn execute(&self, statement: Statement<'_>) -> StoreResult<u64> {
         let done = bind(&statement)
@@ -140,17 +144,6 @@ impl Backend for PgDb {
             .await
             .map_err(store_error)?;
         Ok(done.rows_affected())
-    }
-
-    async fn execute_atomically(&self, statements: Vec<Statement<'_>>) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await.map_err(store_error)?;
-        for statement in &statements {
-            bind(statement)
-                .execute(&mut *tx)
-                .await
-                .map_err(store_error)?;
-        }
-        tx.commit().await.map_err(store_error)
     }
 
     async fn fetch_optional(&self, statement: Statement<'_>) -> StoreResult<Option<PgRow>> {
@@ -165,6 +158,60 @@ impl Backend for PgDb {
             .fetch_all(&self.pool)
             .await
             .map_err(store_error)
+    }
+
+    async fn begin(&self) -> StoreResult<Self::Tx> {
+        self.pool.begin().await.map(SqlxTx).map_err(store_error)
+    }
+
+    async fn begin_read(&self) -> StoreResult<Self::Tx> {
+        self.pool
+            .begin_with(BEGIN_READ)
+            .await
+            .map(SqlxTx)
+            .map_err(store_error)
+    }
+}
+
+#[async_trait]
+impl Transaction for SqlxTx<Postgres> {
+    type Row = PgRow;
+
+    async fn execute(&mut self, statement: Statement<'_>) -> StoreResult<u64> {
+        let done = bind(&statement)
+            .execute(&mut *self.0)
+            .await
+            .map_err(store_error)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn fetch_optional(&mut self, statement: Statement<'_>) -> StoreResult<Option<PgRow>> {
+        bind(&statement)
+            .fetch_optional(&mut *self.0)
+            .await
+            .map_err(store_error)
+    }
+
+    async fn fetch_all(&mut self, statement: Statement<'_>) -> StoreResult<Vec<PgRow>> {
+        bind(&statement)
+            .fetch_all(&mut *self.0)
+            .await
+            .map_err(store_error)
+    }
+
+    async fn commit(self) -> StoreResult<()> {
+        self.0.commit().await.map_err(store_error)
+    }
+
+    /// A transaction-scoped advisory lock, per schema (like the migration lock), released at
+    /// commit or rollback.
+    async fn serialize(&mut self, name: &'static str) -> StoreResult<()> {
+        let lock = sqlx::query(
+            "SELECT pg_advisory_xact_lock(hashtext('sesame:' || $1 || ':' || coalesce(current_schema(), '')))",
+        )
+        .bind(name);
+        (&mut *self.0).execute(lock).await.map_err(store_error)?;
+        Ok(())
     }
 }
 

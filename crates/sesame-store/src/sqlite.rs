@@ -13,7 +13,7 @@ use sqlx::{ConnectOptions, Connection, Executor, Row, Sqlite};
 
 use crate::common::{store_error, Columns, Param, Statement};
 use crate::migrations::{self, Migration};
-use crate::sql_store::{Backend, SqlStore};
+use crate::sql_store::{Backend, SqlStore, SqlxTx, Transaction};
 
 pub(crate) type SqliteStore = SqlStore<SqliteDb>;
 
@@ -23,6 +23,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Takes the write lock when the transaction starts rather than at its first write: a
 /// read-then-write transaction that upgrades late fails with SQLITE_BUSY instead of waiting.
 const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+/// A deferred transaction: its first read fixes the snapshot (WAL) that all later reads see,
+/// and it never takes the write lock.
+const BEGIN_READ: &str = "BEGIN DEFERRED";
 const WAL_RETRY_INTERVAL: Duration = Duration::from_millis(20);
 /// SQLite's primary result code for "another connection holds the lock".
 const SQLITE_BUSY: i32 = 5;
@@ -125,8 +128,8 @@ fn bind<'q>(statement: &'q Statement<'_>) -> Query<'q> {
     statement
         .params
         .iter()
-        .fold(sqlx::query(statement.sql), |query, param| match param {
-            Param::Text(value) => query.bind(*value),
+        .fold(sqlx::query(&statement.sql), |query, param| match param {
+            Param::Text(value) => query.bind(value.as_deref()),
             Param::Int(value) => query.bind(*value),
             Param::Bool(value) => query.bind(*value),
             Param::Json(text) => query.bind(text.as_str()),
@@ -136,6 +139,7 @@ fn bind<'q>(statement: &'q Statement<'_>) -> Query<'q> {
 #[async_trait]
 impl Backend for SqliteDb {
     type Row = SqliteRow;
+    type Tx = SqlxTx<Sqlite>;
 
     async fn execute(&self, statement: Statement<'_>) -> StoreResult<u64> {
         let done = bind(&statement)
@@ -143,21 +147,6 @@ impl Backend for SqliteDb {
             .await
             .map_err(store_error)?;
         Ok(done.rows_affected())
-    }
-
-    async fn execute_atomically(&self, statements: Vec<Statement<'_>>) -> StoreResult<()> {
-        let mut tx = self
-            .pool
-            .begin_with(BEGIN_WRITE)
-            .await
-            .map_err(store_error)?;
-        for statement in &statements {
-            bind(statement)
-                .execute(&mut *tx)
-                .await
-                .map_err(store_error)?;
-        }
-        tx.commit().await.map_err(store_error)
     }
 
     async fn fetch_optional(&self, statement: Statement<'_>) -> StoreResult<Option<SqliteRow>> {
@@ -172,6 +161,59 @@ impl Backend for SqliteDb {
             .fetch_all(&self.pool)
             .await
             .map_err(store_error)
+    }
+
+    async fn begin(&self) -> StoreResult<Self::Tx> {
+        self.pool
+            .begin_with(BEGIN_WRITE)
+            .await
+            .map(SqlxTx)
+            .map_err(store_error)
+    }
+
+    async fn begin_read(&self) -> StoreResult<Self::Tx> {
+        self.pool
+            .begin_with(BEGIN_READ)
+            .await
+            .map(SqlxTx)
+            .map_err(store_error)
+    }
+}
+
+#[async_trait]
+impl Transaction for SqlxTx<Sqlite> {
+    type Row = SqliteRow;
+
+    async fn execute(&mut self, statement: Statement<'_>) -> StoreResult<u64> {
+        let done = bind(&statement)
+            .execute(&mut *self.0)
+            .await
+            .map_err(store_error)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn fetch_optional(&mut self, statement: Statement<'_>) -> StoreResult<Option<SqliteRow>> {
+        bind(&statement)
+            .fetch_optional(&mut *self.0)
+            .await
+            .map_err(store_error)
+    }
+
+    async fn fetch_all(&mut self, statement: Statement<'_>) -> StoreResult<Vec<SqliteRow>> {
+        bind(&statement)
+            .fetch_all(&mut *self.0)
+            .await
+            .map_err(store_error)
+    }
+
+    async fn commit(self) -> StoreResult<()> {
+        self.0.commit().await.map_err(store_error)
+    }
+
+    /// Nothing to do: write transactions begin IMMEDIATE, holding the database's one write lock
+    /// throughout, so they are serialized already.
+    async fn serialize(&mut self, _name: &'static str) -> StoreResult<()> {
+        Ok(())
     }
 }
 

@@ -13,7 +13,8 @@ use std::sync::Arc;
 use rand::Rng;
 use serde_json::json;
 use sesame_core::model::{
-    Application, ApplicationSecret, ApplicationType, NewUser, OidcClientMetadata,
+    Application, ApplicationSecret, ApplicationType, Listing, NewUser, OidcClientMetadata, Page,
+    Resource, Role, RoleType, Scope, User,
 };
 use sesame_core::store::{Artifact, ArtifactKind, Consumption, Store, StoreError};
 use sesame_store::{connect, connect_postgres_schema, sqlite_url_for_dir};
@@ -133,6 +134,31 @@ conformance!(
     revoke_grant_removes_only_that_grant,
     revoke_account_removes_only_that_account,
     purge_expired_removes_only_expired,
+    user_list_search_is_literal_and_case_insensitive,
+    user_list_is_newest_first_and_paged,
+    user_update_writes_every_mutable_field,
+    user_update_conflicts_and_not_found,
+    user_delete_removes_its_artifacts_and_roles_only,
+    application_list_by_type_newest_first,
+    application_update_and_delete,
+    application_secrets_insert_delete_conflict,
+    resource_crud_in_creation_order,
+    resource_unique_indicator,
+    resource_single_default,
+    resource_concurrent_defaults_leave_exactly_one,
+    resource_delete_cascades_scopes_and_grants,
+    scope_crud,
+    scope_names_are_unique_per_resource,
+    role_crud_with_scopes,
+    role_unique_name,
+    role_list_filters_and_pagination,
+    role_scope_grants,
+    user_role_assignments,
+    application_role_assignments,
+    role_delete_cascades_grants_and_assignments,
+    foreign_keys_hold_on_every_connection,
+    user_scope_resolution,
+    application_scope_resolution,
 );
 
 // --- fixtures
@@ -180,6 +206,79 @@ fn artifact(
         expires_at: NOW + 60_000,
         consumed_at: None,
     }
+}
+
+fn resource(id: &str, indicator: &str) -> Resource {
+    Resource {
+        id: id.to_owned(),
+        name: format!("Resource {id}"),
+        indicator: indicator.to_owned(),
+        is_default: false,
+        access_token_ttl: 3600,
+    }
+}
+
+fn scope(id: &str, resource_id: &str, name: &str) -> Scope {
+    Scope {
+        id: id.to_owned(),
+        resource_id: resource_id.to_owned(),
+        name: name.to_owned(),
+        description: Some(format!("may {name}")),
+        created_at: NOW,
+    }
+}
+
+fn role(id: &str, name: &str, role_type: RoleType) -> Role {
+    Role {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        description: format!("the {name} role"),
+        role_type,
+        is_default: false,
+        created_at: NOW,
+    }
+}
+
+fn secret(application_id: &str, name: &str) -> ApplicationSecret {
+    ApplicationSecret {
+        application_id: application_id.to_owned(),
+        name: name.to_owned(),
+        value: format!("value-of-{name}"),
+        created_at: NOW,
+        expires_at: None,
+    }
+}
+
+fn strings(values: &[&str]) -> Vec<String> {
+    values.iter().map(|&value| value.to_owned()).collect()
+}
+
+fn page(offset: u64, limit: u64) -> Page {
+    Page { offset, limit }
+}
+
+fn user_ids(listing: &Listing<User>) -> Vec<&str> {
+    listing.items.iter().map(|user| user.id.as_str()).collect()
+}
+
+fn application_ids(listing: &Listing<Application>) -> Vec<&str> {
+    listing.items.iter().map(|app| app.id.as_str()).collect()
+}
+
+fn role_ids(roles: &[Role]) -> Vec<&str> {
+    roles.iter().map(|role| role.id.as_str()).collect()
+}
+
+fn scope_ids(scopes: &[Scope]) -> Vec<&str> {
+    scopes.iter().map(|scope| scope.id.as_str()).collect()
+}
+
+#[track_caller]
+fn assert_not_found<T: std::fmt::Debug>(result: Result<T, StoreError>) {
+    assert!(
+        matches!(result, Err(StoreError::NotFound)),
+        "expected NotFound, got {result:?}"
+    );
 }
 
 fn conflict_field(error: StoreError) -> String {
@@ -823,6 +922,1381 @@ async fn purge_expired_removes_only_expired(store: Arc<dyn Store>) {
     assert_eq!(store.purge_expired(NOW).await.unwrap(), 0);
 }
 
+// --- user administration
+
+/// Users whose identifiers contain LIKE's wildcards, and users that would match if the
+/// wildcards were not taken literally.
+async fn insert_search_fixtures(store: &Arc<dyn Store>) {
+    for (i, (id, username)) in [
+        ("u1", "Alice"),
+        ("u2", "bob"),
+        ("u3", "50%_off"),
+        ("u4", "50xyoff"),
+        ("u5", "back\\slash"),
+        ("u6", "backxslash"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let at = NOW + i64::try_from(i).unwrap();
+        store
+            .insert_user(&new_user(id, username), at)
+            .await
+            .unwrap();
+    }
+}
+
+async fn user_list_search_is_literal_and_case_insensitive(store: Arc<dyn Store>) {
+    insert_search_fixtures(&store).await;
+    let search = |term: &'static str| {
+        let store = store.clone();
+        async move {
+            let listing = store.list_users(Some(term), Page::ALL).await.unwrap();
+            assert_eq!(listing.total, listing.items.len() as u64, "{term}");
+            let mut ids: Vec<String> = listing.items.into_iter().map(|user| user.id).collect();
+            ids.sort();
+            ids
+        }
+    };
+
+    // Username, any case.
+    assert_eq!(search("ALI").await, ["u1"]);
+    assert_eq!(search("aLiCe").await, ["u1"]);
+    // Email (stored as "Alice@Example.com").
+    assert_eq!(search("alice@EXAMPLE").await, ["u1"]);
+    // Name ("bob the user").
+    assert_eq!(search("B THE U").await, ["u2"]);
+    // Phone and id.
+    assert_eq!(search("+1555u2").await, ["u2"]);
+    assert_eq!(search("u4").await, ["u4"]);
+    // `%`, `_` and `\` are literal: only u3 has a `%`, only u3 has `%_`, only u5 a backslash.
+    assert_eq!(search("%").await, ["u3"]);
+    assert_eq!(search("0%_o").await, ["u3"]);
+    assert_eq!(search("_").await, ["u3"]);
+    assert_eq!(search("\\").await, ["u5"]);
+    assert_eq!(search("k\\s").await, ["u5"]);
+    // Every fixture's email ends in example.com.
+    assert_eq!(search("example.com").await.len(), 6);
+    assert_eq!(search("").await.len(), 6);
+    assert!(search("nobody").await.is_empty());
+}
+
+async fn user_list_is_newest_first_and_paged(store: Arc<dyn Store>) {
+    insert_search_fixtures(&store).await;
+
+    let all = store.list_users(None, Page::ALL).await.unwrap();
+    assert_eq!(all.total, 6);
+    assert_eq!(user_ids(&all), ["u6", "u5", "u4", "u3", "u2", "u1"]);
+
+    let second = store.list_users(None, page(2, 2)).await.unwrap();
+    assert_eq!((second.total, user_ids(&second)), (6, vec!["u4", "u3"]));
+    let last = store.list_users(None, page(5, 10)).await.unwrap();
+    assert_eq!((last.total, user_ids(&last)), (6, vec!["u1"]));
+    let beyond = store.list_users(None, page(10, 10)).await.unwrap();
+    assert_eq!((beyond.total, beyond.items.len()), (6, 0));
+
+    // The total counts every match, not just the page.
+    let filtered = store
+        .list_users(Some("example.COM"), page(0, 1))
+        .await
+        .unwrap();
+    assert_eq!((filtered.total, user_ids(&filtered)), (6, vec!["u6"]));
+    let filtered = store.list_users(Some("50"), page(1, 1)).await.unwrap();
+    assert_eq!((filtered.total, user_ids(&filtered)), (2, vec!["u3"]));
+
+    // Same creation time: ties are broken by id, so pages never overlap.
+    for id in ["t2", "t1", "t3"] {
+        let user = NewUser {
+            id: id.to_owned(),
+            ..NewUser::default()
+        };
+        store.insert_user(&user, NOW + 100).await.unwrap();
+    }
+    let newest = store.list_users(None, page(0, 3)).await.unwrap();
+    assert_eq!(user_ids(&newest), ["t1", "t2", "t3"]);
+}
+
+async fn user_update_writes_every_mutable_field(store: Arc<dyn Store>) {
+    let mut user = store
+        .insert_user(&new_user("u1", "alice"), NOW)
+        .await
+        .unwrap();
+    user.username = Some("alicia".to_owned());
+    user.primary_email = None;
+    user.primary_phone = Some("+15550001".to_owned());
+    user.name = Some("Alicia".to_owned());
+    user.avatar = Some("https://img.example/a.png".to_owned());
+    user.profile = json!({"givenName": "Alicia", "address": {"country": "NL"}});
+    user.custom_data = json!({"plan": "pro", "seats": 3});
+    user.identities = json!({"github": {"userId": "42", "details": {}}});
+    user.is_suspended = true;
+    // Not mutable through update_user: these stay as stored.
+    user.created_at = NOW - 1;
+    user.last_sign_in_at = Some(NOW + 99);
+    user.password_encrypted = Some("ignored".to_owned());
+    store.update_user(&user, NOW + 10).await.unwrap();
+
+    let stored = store.find_user("u1").await.unwrap().unwrap();
+    assert_eq!(stored.username.as_deref(), Some("alicia"));
+    assert_eq!(stored.primary_email, None);
+    assert_eq!(stored.primary_phone.as_deref(), Some("+15550001"));
+    assert_eq!(stored.name.as_deref(), Some("Alicia"));
+    assert_eq!(stored.avatar.as_deref(), Some("https://img.example/a.png"));
+    assert_eq!(stored.profile, user.profile);
+    assert_eq!(stored.custom_data, user.custom_data);
+    assert_eq!(stored.identities, user.identities);
+    assert!(stored.is_suspended);
+    assert_eq!((stored.created_at, stored.updated_at), (NOW, NOW + 10));
+    assert_eq!(stored.last_sign_in_at, None);
+    assert_eq!(stored.password_encrypted.as_deref(), Some("$argon2i$hash"));
+    // The old username is free again; lookups follow the new one.
+    assert!(store
+        .find_user_by_username("alice")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store
+        .find_user_by_username("ALICIA")
+        .await
+        .unwrap()
+        .is_some());
+}
+
+async fn user_update_conflicts_and_not_found(store: Arc<dyn Store>) {
+    store
+        .insert_user(&new_user("u1", "alice"), NOW)
+        .await
+        .unwrap();
+    let bob = store
+        .insert_user(&new_user("u2", "bob"), NOW)
+        .await
+        .unwrap();
+
+    let mut taken = bob.clone();
+    taken.username = Some("ALICE".to_owned());
+    assert_eq!(
+        conflict_field(store.update_user(&taken, NOW).await.unwrap_err()),
+        "username"
+    );
+    let mut taken = bob.clone();
+    taken.primary_email = Some("alice@example.com".to_owned());
+    assert_eq!(
+        conflict_field(store.update_user(&taken, NOW).await.unwrap_err()),
+        "primary_email"
+    );
+    let mut taken = bob.clone();
+    taken.primary_phone = Some("+1555u1".to_owned());
+    assert_eq!(
+        conflict_field(store.update_user(&taken, NOW).await.unwrap_err()),
+        "primary_phone"
+    );
+    // Nothing of the refused updates was written.
+    assert_eq!(store.find_user("u2").await.unwrap(), Some(bob.clone()));
+
+    // Rewriting a user's own identifiers (even in another case) is no conflict.
+    let mut same = bob.clone();
+    same.username = Some("BOB".to_owned());
+    store.update_user(&same, NOW + 1).await.unwrap();
+
+    let mut ghost = bob;
+    ghost.id = "ghost".to_owned();
+    ghost.username = Some("ghost".to_owned());
+    ghost.primary_email = None;
+    ghost.primary_phone = None;
+    assert_not_found(store.update_user(&ghost, NOW).await);
+}
+
+async fn user_delete_removes_its_artifacts_and_roles_only(store: Arc<dyn Store>) {
+    store
+        .insert_user(&new_user("u1", "alice"), NOW)
+        .await
+        .unwrap();
+    store
+        .insert_user(&new_user("u2", "bob"), NOW)
+        .await
+        .unwrap();
+    store
+        .insert_role(&role("r1", "admin", RoleType::User), &[])
+        .await
+        .unwrap();
+    for user in ["u1", "u2"] {
+        store.add_user_roles(user, &strings(&["r1"])).await.unwrap();
+    }
+    let artifacts = [
+        artifact(ArtifactKind::Session, "s1", None, Some("u1")),
+        artifact(ArtifactKind::Grant, "g1", None, Some("u1")),
+        artifact(ArtifactKind::AccessToken, "at1", Some("g1"), Some("u1")),
+        artifact(ArtifactKind::Session, "s2", None, Some("u2")),
+        artifact(ArtifactKind::Interaction, "i0", None, None),
+    ];
+    for artifact in &artifacts {
+        store.put_artifact(artifact).await.unwrap();
+    }
+
+    store.delete_user("u1").await.unwrap();
+
+    assert_eq!(store.find_user("u1").await.unwrap(), None);
+    assert!(store
+        .find_user_by_username("alice")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store.user_roles("u1").await.unwrap().is_empty());
+    for artifact in &artifacts {
+        let kept = store
+            .find_artifact(artifact.kind, &artifact.id, NOW)
+            .await
+            .unwrap()
+            .is_some();
+        let owned_by_u1 = artifact.account_id.as_deref() == Some("u1");
+        assert_eq!(kept, !owned_by_u1, "{}", artifact.id);
+    }
+    // The other user, its role and the role itself are untouched.
+    assert!(store.find_user("u2").await.unwrap().is_some());
+    assert_eq!(role_ids(&store.user_roles("u2").await.unwrap()), ["r1"]);
+    let holders = store.role_users("r1", Page::ALL).await.unwrap();
+    assert_eq!((holders.total, user_ids(&holders)), (1, vec!["u2"]));
+
+    assert_not_found(store.delete_user("u1").await);
+}
+
+// --- application administration
+
+async fn application_list_by_type_newest_first(store: Arc<dyn Store>) {
+    let kinds = [
+        ("a1", ApplicationType::Spa),
+        ("a2", ApplicationType::MachineToMachine),
+        ("a3", ApplicationType::Traditional),
+        ("a4", ApplicationType::MachineToMachine),
+        ("a5", ApplicationType::Native),
+    ];
+    for (i, (id, app_type)) in kinds.into_iter().enumerate() {
+        let mut app = application(id, app_type);
+        app.created_at = NOW + i64::try_from(i).unwrap();
+        store.insert_application(&app, None).await.unwrap();
+    }
+
+    let all = store.list_applications(&[], Page::ALL).await.unwrap();
+    assert_eq!(all.total, 5);
+    assert_eq!(application_ids(&all), ["a5", "a4", "a3", "a2", "a1"]);
+
+    let m2m = store
+        .list_applications(&[ApplicationType::MachineToMachine], Page::ALL)
+        .await
+        .unwrap();
+    assert_eq!((m2m.total, application_ids(&m2m)), (2, vec!["a4", "a2"]));
+    assert!(m2m
+        .items
+        .iter()
+        .all(|app| app.app_type == ApplicationType::MachineToMachine));
+
+    let public = store
+        .list_applications(&[ApplicationType::Spa, ApplicationType::Native], page(1, 5))
+        .await
+        .unwrap();
+    assert_eq!((public.total, application_ids(&public)), (2, vec!["a1"]));
+
+    let paged = store.list_applications(&[], page(1, 2)).await.unwrap();
+    assert_eq!(
+        (paged.total, application_ids(&paged)),
+        (5, vec!["a4", "a3"])
+    );
+    // Full records come back.
+    assert_eq!(
+        all.items.last(),
+        Some(&{
+            let mut app = application("a1", ApplicationType::Spa);
+            app.created_at = NOW;
+            app
+        })
+    );
+}
+
+async fn application_update_and_delete(store: Arc<dyn Store>) {
+    let app = application("app1", ApplicationType::Traditional);
+    store
+        .insert_application(&app, Some(&secret("app1", "default")))
+        .await
+        .unwrap();
+
+    let mut changed = app.clone();
+    changed.name = "Renamed".to_owned();
+    changed.description = None;
+    changed.oidc_client_metadata.redirect_uris = strings(&["https://new.example/cb"]);
+    changed.custom_client_metadata = json!({"idTokenTtl": 60});
+    changed.is_third_party = true;
+    // Neither the type nor the creation time can change.
+    changed.app_type = ApplicationType::Spa;
+    changed.created_at = NOW + 5;
+    store.update_application(&changed).await.unwrap();
+
+    let stored = store.find_application("app1").await.unwrap().unwrap();
+    assert_eq!(stored.name, "Renamed");
+    assert_eq!(stored.description, None);
+    assert_eq!(stored.oidc_client_metadata, changed.oidc_client_metadata);
+    assert_eq!(stored.custom_client_metadata, json!({"idTokenTtl": 60}));
+    assert!(stored.is_third_party);
+    assert_eq!(stored.app_type, ApplicationType::Traditional);
+    assert_eq!(stored.created_at, NOW);
+
+    let mut ghost = changed;
+    ghost.id = "ghost".to_owned();
+    assert_not_found(store.update_application(&ghost).await);
+
+    store
+        .insert_role(&role("r1", "m2m", RoleType::MachineToMachine), &[])
+        .await
+        .unwrap();
+    store
+        .add_application_roles("app1", &strings(&["r1"]))
+        .await
+        .unwrap();
+    store.delete_application("app1").await.unwrap();
+    assert_eq!(store.find_application("app1").await.unwrap(), None);
+    // Secrets and role assignments went with it (foreign keys cascade).
+    assert!(store.application_secrets("app1").await.unwrap().is_empty());
+    assert!(store.application_roles("app1").await.unwrap().is_empty());
+    assert_eq!(
+        store
+            .role_applications("r1", Page::ALL)
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    assert!(store.find_role("r1").await.unwrap().is_some());
+    assert_not_found(store.delete_application("app1").await);
+}
+
+async fn application_secrets_insert_delete_conflict(store: Arc<dyn Store>) {
+    store
+        .insert_application(&application("app1", ApplicationType::Traditional), None)
+        .await
+        .unwrap();
+    store
+        .insert_application(&application("app2", ApplicationType::Traditional), None)
+        .await
+        .unwrap();
+    let mut first = secret("app1", "default");
+    first.expires_at = Some(NOW + 1000);
+    let mut second = secret("app1", "rotated");
+    second.created_at = NOW + 1;
+    store.insert_application_secret(&first).await.unwrap();
+    store.insert_application_secret(&second).await.unwrap();
+    // The same name on another application is fine.
+    store
+        .insert_application_secret(&secret("app2", "default"))
+        .await
+        .unwrap();
+
+    let mut duplicate = secret("app1", "default");
+    duplicate.value = "other".to_owned();
+    assert_eq!(
+        conflict_field(
+            store
+                .insert_application_secret(&duplicate)
+                .await
+                .unwrap_err()
+        ),
+        "name"
+    );
+    assert_not_found(
+        store
+            .insert_application_secret(&secret("ghost", "default"))
+            .await,
+    );
+    assert_eq!(
+        store.application_secrets("app1").await.unwrap(),
+        vec![first, second.clone()]
+    );
+
+    store
+        .delete_application_secret("app1", "default")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.application_secrets("app1").await.unwrap(),
+        vec![second]
+    );
+    assert_eq!(store.application_secrets("app2").await.unwrap().len(), 1);
+    assert_not_found(store.delete_application_secret("app1", "default").await);
+    assert_not_found(store.delete_application_secret("ghost", "rotated").await);
+}
+
+// --- API resources and scopes
+
+async fn resource_crud_in_creation_order(store: Arc<dyn Store>) {
+    // Inserted out of id order: listings follow insertion, not ids.
+    for (id, indicator) in [
+        ("r3", "https://api.example/c"),
+        ("r1", "https://api.example/a"),
+        ("r2", "https://api.example/b"),
+    ] {
+        store
+            .insert_resource(&resource(id, indicator))
+            .await
+            .unwrap();
+    }
+    let listing = store.list_resources(Page::ALL).await.unwrap();
+    let ids: Vec<&str> = listing.items.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!((listing.total, ids), (3, vec!["r3", "r1", "r2"]));
+    let paged = store.list_resources(page(1, 1)).await.unwrap();
+    assert_eq!(paged.total, 3);
+    assert_eq!(paged.items, vec![resource("r1", "https://api.example/a")]);
+
+    assert_eq!(
+        store.find_resource("r1").await.unwrap(),
+        Some(resource("r1", "https://api.example/a"))
+    );
+    assert_eq!(
+        store
+            .find_resource_by_indicator("https://api.example/b")
+            .await
+            .unwrap()
+            .map(|r| r.id),
+        Some("r2".to_owned())
+    );
+    assert_eq!(store.find_resource("nope").await.unwrap(), None);
+    assert_eq!(
+        store
+            .find_resource_by_indicator("https://api.example/B")
+            .await
+            .unwrap(),
+        None,
+        "indicators are URIs, compared exactly"
+    );
+
+    let mut changed = resource("r1", "https://api.example/changed");
+    changed.name = "Renamed".to_owned();
+    changed.access_token_ttl = 60;
+    changed.is_default = true;
+    store.update_resource(&changed).await.unwrap();
+    let stored = store.find_resource("r1").await.unwrap().unwrap();
+    assert_eq!(stored.name, "Renamed");
+    assert_eq!(stored.access_token_ttl, 60);
+    assert_eq!(
+        stored.indicator, "https://api.example/a",
+        "indicator not written"
+    );
+    assert!(!stored.is_default, "is_default not written");
+
+    let mut ghost = changed;
+    ghost.id = "ghost".to_owned();
+    assert_not_found(store.update_resource(&ghost).await);
+
+    store.delete_resource("r1").await.unwrap();
+    assert_eq!(store.find_resource("r1").await.unwrap(), None);
+    assert_not_found(store.delete_resource("r1").await);
+    let listing = store.list_resources(Page::ALL).await.unwrap();
+    assert_eq!(listing.total, 2);
+    // A resource inserted after a deletion still lists last.
+    store
+        .insert_resource(&resource("r0", "https://api.example/0"))
+        .await
+        .unwrap();
+    let ids: Vec<String> = store
+        .list_resources(Page::ALL)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(ids, ["r3", "r2", "r0"]);
+}
+
+async fn resource_unique_indicator(store: Arc<dyn Store>) {
+    store
+        .insert_resource(&resource("r1", "https://api.example"))
+        .await
+        .unwrap();
+    let error = store
+        .insert_resource(&resource("r2", "https://api.example"))
+        .await
+        .unwrap_err();
+    assert_eq!(conflict_field(error), "indicator");
+    let error = store
+        .insert_resource(&resource("r1", "https://other.example"))
+        .await
+        .unwrap_err();
+    assert_eq!(conflict_field(error), "id");
+    assert_eq!(store.list_resources(Page::ALL).await.unwrap().total, 1);
+}
+
+async fn resource_single_default(store: Arc<dyn Store>) {
+    for (id, indicator) in [("r1", "https://a.example"), ("r2", "https://b.example")] {
+        store
+            .insert_resource(&resource(id, indicator))
+            .await
+            .unwrap();
+    }
+    let default_id = || {
+        let store = store.clone();
+        async move { store.default_resource().await.unwrap().map(|r| r.id) }
+    };
+    let defaults = || {
+        let store = store.clone();
+        async move {
+            let listing = store.list_resources(Page::ALL).await.unwrap();
+            listing.items.iter().filter(|r| r.is_default).count()
+        }
+    };
+    assert_eq!(default_id().await, None);
+
+    store.set_default_resource("r1", true).await.unwrap();
+    assert_eq!(default_id().await.as_deref(), Some("r1"));
+    // Setting a second default clears the first.
+    store.set_default_resource("r2", true).await.unwrap();
+    assert_eq!(default_id().await.as_deref(), Some("r2"));
+    assert!(!store.find_resource("r1").await.unwrap().unwrap().is_default);
+    assert_eq!(defaults().await, 1);
+    // Idempotent.
+    store.set_default_resource("r2", true).await.unwrap();
+    assert_eq!(default_id().await.as_deref(), Some("r2"));
+
+    // An unknown resource changes nothing: the old default is not cleared.
+    assert_not_found(store.set_default_resource("ghost", true).await);
+    assert_eq!(default_id().await.as_deref(), Some("r2"));
+    assert_not_found(store.set_default_resource("ghost", false).await);
+
+    // Clearing a non-default leaves the default alone; clearing the default leaves none.
+    store.set_default_resource("r1", false).await.unwrap();
+    assert_eq!(default_id().await.as_deref(), Some("r2"));
+    store.set_default_resource("r2", false).await.unwrap();
+    assert_eq!(default_id().await, None);
+
+    // A resource inserted as the default takes over from the current one.
+    store.set_default_resource("r1", true).await.unwrap();
+    let mut r3 = resource("r3", "https://c.example");
+    r3.is_default = true;
+    store.insert_resource(&r3).await.unwrap();
+    assert_eq!(default_id().await.as_deref(), Some("r3"));
+    assert_eq!(defaults().await, 1);
+    // …unless its insert fails, which leaves the current default in place.
+    let mut clash = resource("r4", "https://c.example");
+    clash.is_default = true;
+    assert_eq!(
+        conflict_field(store.insert_resource(&clash).await.unwrap_err()),
+        "indicator"
+    );
+    assert_eq!(default_id().await.as_deref(), Some("r3"));
+}
+
+async fn resource_concurrent_defaults_leave_exactly_one(store: Arc<dyn Store>) {
+    const RESOURCES: usize = 8;
+    let ids: Vec<String> = (0..RESOURCES).map(|i| format!("r{i}")).collect();
+    for id in &ids {
+        store
+            .insert_resource(&resource(id, &format!("https://{id}.example")))
+            .await
+            .unwrap();
+    }
+    for _round in 0..5 {
+        let writers: Vec<_> = ids
+            .iter()
+            .map(|id| {
+                let (store, id) = (store.clone(), id.clone());
+                tokio::spawn(async move { store.set_default_resource(&id, true).await })
+            })
+            .collect();
+        for writer in writers {
+            writer.await.unwrap().unwrap();
+        }
+        let listing = store.list_resources(Page::ALL).await.unwrap();
+        let defaults: Vec<&str> = listing
+            .items
+            .iter()
+            .filter(|r| r.is_default)
+            .map(|r| r.id.as_str())
+            .collect();
+        assert_eq!(defaults.len(), 1, "{defaults:?}");
+        let default = store.default_resource().await.unwrap().unwrap();
+        assert_eq!(default.id, defaults[0]);
+    }
+}
+
+async fn resource_delete_cascades_scopes_and_grants(store: Arc<dyn Store>) {
+    store
+        .insert_resource(&resource("api", "https://api.example"))
+        .await
+        .unwrap();
+    store
+        .insert_resource(&resource("other", "https://other.example"))
+        .await
+        .unwrap();
+    for s in [
+        scope("s1", "api", "read"),
+        scope("s2", "api", "write"),
+        scope("s3", "other", "read"),
+    ] {
+        store.insert_scope(&s).await.unwrap();
+    }
+    store
+        .insert_role(
+            &role("r1", "editor", RoleType::User),
+            &strings(&["s1", "s2", "s3"]),
+        )
+        .await
+        .unwrap();
+    store
+        .insert_user(&new_user("u1", "alice"), NOW)
+        .await
+        .unwrap();
+    store.add_user_roles("u1", &strings(&["r1"])).await.unwrap();
+
+    store.delete_resource("api").await.unwrap();
+
+    assert_eq!(store.find_scope("s1").await.unwrap(), None);
+    assert_eq!(store.find_scope("s2").await.unwrap(), None);
+    assert_eq!(store.list_scopes("api", Page::ALL).await.unwrap().total, 0);
+    // The role keeps its grants on the other resource, and the user keeps the role.
+    assert_eq!(scope_ids(&store.role_scopes("r1").await.unwrap()), ["s3"]);
+    assert_eq!(role_ids(&store.user_roles("u1").await.unwrap()), ["r1"]);
+    assert!(store
+        .user_resource_scopes("u1", "api")
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        store.user_resource_scopes("u1", "other").await.unwrap(),
+        ["read"]
+    );
+    // A recreated resource starts with no scopes, and the names are free again.
+    store
+        .insert_resource(&resource("api", "https://api.example"))
+        .await
+        .unwrap();
+    store
+        .insert_scope(&scope("s1", "api", "read"))
+        .await
+        .unwrap();
+    assert!(store
+        .user_resource_scopes("u1", "api")
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+async fn scope_crud(store: Arc<dyn Store>) {
+    store
+        .insert_resource(&resource("api", "https://api.example"))
+        .await
+        .unwrap();
+    store
+        .insert_resource(&resource("other", "https://other.example"))
+        .await
+        .unwrap();
+    // Same creation time, inserted out of id order: insertion order breaks the tie.
+    let read = scope("s2", "api", "read");
+    let write = scope("s1", "api", "write");
+    let mut admin = scope("s0", "api", "admin");
+    admin.description = None;
+    admin.created_at = NOW + 1;
+    for s in [&read, &write, &admin, &scope("s9", "other", "read")] {
+        store.insert_scope(s).await.unwrap();
+    }
+
+    assert_eq!(store.find_scope("s2").await.unwrap(), Some(read.clone()));
+    assert_eq!(store.find_scope("s0").await.unwrap(), Some(admin.clone()));
+    assert_eq!(store.find_scope("nope").await.unwrap(), None);
+
+    let listing = store.list_scopes("api", Page::ALL).await.unwrap();
+    assert_eq!(listing.total, 3);
+    assert_eq!(
+        listing.items,
+        vec![read.clone(), write.clone(), admin.clone()]
+    );
+    let paged = store.list_scopes("api", page(1, 1)).await.unwrap();
+    assert_eq!((paged.total, paged.items), (3, vec![write.clone()]));
+    assert_eq!(store.list_scopes("nope", Page::ALL).await.unwrap().total, 0);
+
+    let mut renamed = read.clone();
+    renamed.name = "read:all".to_owned();
+    renamed.description = None;
+    renamed.resource_id = "other".to_owned(); // not written
+    store.update_scope(&renamed).await.unwrap();
+    let stored = store.find_scope("s2").await.unwrap().unwrap();
+    assert_eq!(
+        (
+            stored.name.as_str(),
+            stored.description,
+            stored.resource_id.as_str()
+        ),
+        ("read:all", None, "api")
+    );
+
+    let mut clash = write.clone();
+    clash.name = "admin".to_owned();
+    assert_eq!(
+        conflict_field(store.update_scope(&clash).await.unwrap_err()),
+        "name"
+    );
+    let mut ghost = write;
+    ghost.id = "ghost".to_owned();
+    assert_not_found(store.update_scope(&ghost).await);
+    assert_not_found(store.insert_scope(&scope("s5", "nope", "read")).await);
+
+    store.delete_scope("s0").await.unwrap();
+    assert_eq!(store.find_scope("s0").await.unwrap(), None);
+    assert_not_found(store.delete_scope("s0").await);
+    assert_eq!(store.list_scopes("api", Page::ALL).await.unwrap().total, 2);
+}
+
+async fn scope_names_are_unique_per_resource(store: Arc<dyn Store>) {
+    store
+        .insert_resource(&resource("api", "https://api.example"))
+        .await
+        .unwrap();
+    store
+        .insert_resource(&resource("other", "https://other.example"))
+        .await
+        .unwrap();
+    store
+        .insert_scope(&scope("s1", "api", "read"))
+        .await
+        .unwrap();
+    let error = store
+        .insert_scope(&scope("s2", "api", "read"))
+        .await
+        .unwrap_err();
+    assert_eq!(conflict_field(error), "name");
+    // The same name on another resource is fine.
+    store
+        .insert_scope(&scope("s3", "other", "read"))
+        .await
+        .unwrap();
+    // Names are compared exactly.
+    store
+        .insert_scope(&scope("s4", "api", "READ"))
+        .await
+        .unwrap();
+    let error = store
+        .insert_scope(&scope("s1", "other", "write"))
+        .await
+        .unwrap_err();
+    assert_eq!(conflict_field(error), "id");
+}
+
+// --- roles
+
+/// Resource `api` with scopes `s1` read, `s2` write, `s3` admin; resource `other` with `s9`
+/// read.
+async fn insert_scope_fixtures(store: &Arc<dyn Store>) {
+    store
+        .insert_resource(&resource("api", "https://api.example"))
+        .await
+        .unwrap();
+    store
+        .insert_resource(&resource("other", "https://other.example"))
+        .await
+        .unwrap();
+    for s in [
+        scope("s1", "api", "read"),
+        scope("s2", "api", "write"),
+        scope("s3", "api", "admin"),
+        scope("s9", "other", "read"),
+    ] {
+        store.insert_scope(&s).await.unwrap();
+    }
+}
+
+async fn role_crud_with_scopes(store: Arc<dyn Store>) {
+    insert_scope_fixtures(&store).await;
+    let mut editor = role("r1", "editor", RoleType::User);
+    editor.is_default = true;
+    store
+        .insert_role(&editor, &strings(&["s2", "s1", "s2"]))
+        .await
+        .unwrap();
+    assert_eq!(store.find_role("r1").await.unwrap(), Some(editor.clone()));
+    assert_eq!(
+        store.find_role_by_name("editor").await.unwrap(),
+        Some(editor.clone())
+    );
+    assert_eq!(store.find_role_by_name("Editor").await.unwrap(), None);
+    assert_eq!(store.find_role("nope").await.unwrap(), None);
+    // Scopes in creation order, each once.
+    assert_eq!(
+        scope_ids(&store.role_scopes("r1").await.unwrap()),
+        ["s1", "s2"]
+    );
+
+    let mut changed = editor.clone();
+    changed.name = "writer".to_owned();
+    changed.description = "writes things".to_owned();
+    changed.is_default = false;
+    changed.role_type = RoleType::MachineToMachine; // not written
+    changed.created_at = NOW + 7; // not written
+    store.update_role(&changed).await.unwrap();
+    let stored = store.find_role("r1").await.unwrap().unwrap();
+    assert_eq!(stored.name, "writer");
+    assert_eq!(stored.description, "writes things");
+    assert!(!stored.is_default);
+    assert_eq!(stored.role_type, RoleType::User);
+    assert_eq!(stored.created_at, NOW);
+
+    // An unknown scope fails the whole insert: the role is not kept.
+    assert_not_found(
+        store
+            .insert_role(
+                &role("r2", "viewer", RoleType::User),
+                &strings(&["s1", "ghost"]),
+            )
+            .await,
+    );
+    assert_eq!(store.find_role("r2").await.unwrap(), None);
+    assert_eq!(store.find_role_by_name("viewer").await.unwrap(), None);
+
+    let mut ghost = changed;
+    ghost.id = "ghost".to_owned();
+    ghost.name = "ghost".to_owned();
+    assert_not_found(store.update_role(&ghost).await);
+
+    store.delete_role("r1").await.unwrap();
+    assert_eq!(store.find_role("r1").await.unwrap(), None);
+    assert!(store.role_scopes("r1").await.unwrap().is_empty());
+    // The scopes themselves stay.
+    assert!(store.find_scope("s1").await.unwrap().is_some());
+    assert_not_found(store.delete_role("r1").await);
+}
+
+async fn role_unique_name(store: Arc<dyn Store>) {
+    store
+        .insert_role(&role("r1", "admin", RoleType::User), &[])
+        .await
+        .unwrap();
+    store
+        .insert_role(&role("r2", "viewer", RoleType::User), &[])
+        .await
+        .unwrap();
+    let error = store
+        .insert_role(&role("r3", "admin", RoleType::MachineToMachine), &[])
+        .await
+        .unwrap_err();
+    assert_eq!(conflict_field(error), "name");
+    let error = store
+        .insert_role(&role("r1", "other", RoleType::User), &[])
+        .await
+        .unwrap_err();
+    assert_eq!(conflict_field(error), "id");
+
+    let mut rename = role("r2", "admin", RoleType::User);
+    rename.description = "taken".to_owned();
+    assert_eq!(
+        conflict_field(store.update_role(&rename).await.unwrap_err()),
+        "name"
+    );
+    assert_eq!(store.find_role("r2").await.unwrap().unwrap().name, "viewer");
+}
+
+async fn role_list_filters_and_pagination(store: Arc<dyn Store>) {
+    // Same creation time, inserted out of id order: listed in insertion order.
+    let roles = [
+        role("r5", "Admin", RoleType::User),
+        role("r4", "m2m-admin", RoleType::MachineToMachine),
+        role("r3", "viewer", RoleType::User),
+        role("r2", "100%_ADMIN", RoleType::User),
+        role("r1", "m2m-reader", RoleType::MachineToMachine),
+    ];
+    for r in &roles {
+        store.insert_role(r, &[]).await.unwrap();
+    }
+    let ids = |listing: &Listing<Role>| role_ids(&listing.items).join(",");
+
+    let all = store.list_roles(None, None, Page::ALL).await.unwrap();
+    assert_eq!((all.total, ids(&all)), (5, "r5,r4,r3,r2,r1".to_owned()));
+    assert_eq!(all.items, roles.to_vec());
+
+    let users = store
+        .list_roles(Some(RoleType::User), None, Page::ALL)
+        .await
+        .unwrap();
+    assert_eq!((users.total, ids(&users)), (3, "r5,r3,r2".to_owned()));
+    let machines = store
+        .list_roles(Some(RoleType::MachineToMachine), None, Page::ALL)
+        .await
+        .unwrap();
+    assert_eq!((machines.total, ids(&machines)), (2, "r4,r1".to_owned()));
+
+    let admins = store
+        .list_roles(None, Some("ADMIN"), Page::ALL)
+        .await
+        .unwrap();
+    assert_eq!((admins.total, ids(&admins)), (3, "r5,r4,r2".to_owned()));
+    let user_admins = store
+        .list_roles(Some(RoleType::User), Some("admin"), Page::ALL)
+        .await
+        .unwrap();
+    assert_eq!(
+        (user_admins.total, ids(&user_admins)),
+        (2, "r5,r2".to_owned())
+    );
+    let literal = store.list_roles(None, Some("%_"), Page::ALL).await.unwrap();
+    assert_eq!(ids(&literal), "r2");
+    // The search is on the name only, not the description ("the … role").
+    assert_eq!(
+        store
+            .list_roles(None, Some("role"), Page::ALL)
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+
+    let paged = store.list_roles(None, None, page(1, 2)).await.unwrap();
+    assert_eq!((paged.total, ids(&paged)), (5, "r4,r3".to_owned()));
+    let paged = store
+        .list_roles(None, Some("admin"), page(2, 2))
+        .await
+        .unwrap();
+    assert_eq!((paged.total, ids(&paged)), (3, "r2".to_owned()));
+    let empty = store
+        .list_roles(Some(RoleType::MachineToMachine), Some("viewer"), Page::ALL)
+        .await
+        .unwrap();
+    assert_eq!((empty.total, empty.items.len()), (0, 0));
+}
+
+async fn role_scope_grants(store: Arc<dyn Store>) {
+    insert_scope_fixtures(&store).await;
+    store
+        .insert_role(&role("r1", "editor", RoleType::User), &strings(&["s1"]))
+        .await
+        .unwrap();
+
+    // Already granted ones are left alone; duplicates in the request are fine.
+    store
+        .add_role_scopes("r1", &strings(&["s1", "s3", "s3"]))
+        .await
+        .unwrap();
+    store
+        .add_role_scopes("r1", &strings(&["s3"]))
+        .await
+        .unwrap();
+    store.add_role_scopes("r1", &[]).await.unwrap();
+    assert_eq!(
+        scope_ids(&store.role_scopes("r1").await.unwrap()),
+        ["s1", "s3"]
+    );
+
+    // A missing scope fails the whole request.
+    assert_not_found(
+        store
+            .add_role_scopes("r1", &strings(&["s2", "ghost"]))
+            .await,
+    );
+    assert_eq!(
+        scope_ids(&store.role_scopes("r1").await.unwrap()),
+        ["s1", "s3"]
+    );
+    // So does a missing role, even with nothing to grant.
+    assert_not_found(store.add_role_scopes("ghost", &strings(&["s1"])).await);
+    assert_not_found(store.add_role_scopes("ghost", &[]).await);
+
+    store.remove_role_scope("r1", "s1").await.unwrap();
+    assert_eq!(scope_ids(&store.role_scopes("r1").await.unwrap()), ["s3"]);
+    assert_not_found(store.remove_role_scope("r1", "s1").await);
+    assert_not_found(store.remove_role_scope("r1", "s2").await);
+    assert_not_found(store.remove_role_scope("ghost", "s3").await);
+    assert!(store.find_scope("s1").await.unwrap().is_some());
+
+    // Deleting a scope removes its grants.
+    store.delete_scope("s3").await.unwrap();
+    assert!(store.role_scopes("r1").await.unwrap().is_empty());
+}
+
+async fn user_role_assignments(store: Arc<dyn Store>) {
+    for (i, (id, name)) in [("u1", "alice"), ("u2", "bob"), ("u3", "carol")]
+        .into_iter()
+        .enumerate()
+    {
+        let at = NOW + i64::try_from(i).unwrap();
+        store.insert_user(&new_user(id, name), at).await.unwrap();
+    }
+    for r in [
+        role("r2", "editor", RoleType::User),
+        role("r1", "viewer", RoleType::User),
+    ] {
+        store.insert_role(&r, &[]).await.unwrap();
+    }
+
+    store
+        .add_user_roles("u1", &strings(&["r1", "r2", "r1"]))
+        .await
+        .unwrap();
+    store.add_user_roles("u1", &strings(&["r2"])).await.unwrap();
+    store.add_user_roles("u1", &[]).await.unwrap();
+    // Roles in creation order.
+    assert_eq!(
+        role_ids(&store.user_roles("u1").await.unwrap()),
+        ["r2", "r1"]
+    );
+    for user in ["u2", "u3"] {
+        store.add_user_roles(user, &strings(&["r1"])).await.unwrap();
+    }
+
+    let holders = store.role_users("r1", Page::ALL).await.unwrap();
+    assert_eq!(
+        (holders.total, user_ids(&holders)),
+        (3, vec!["u3", "u2", "u1"])
+    );
+    let paged = store.role_users("r1", page(1, 1)).await.unwrap();
+    assert_eq!((paged.total, user_ids(&paged)), (3, vec!["u2"]));
+    assert_eq!(
+        paged.items[0],
+        store.find_user("u2").await.unwrap().unwrap(),
+        "full user records"
+    );
+    let editors = store.role_users("r2", Page::ALL).await.unwrap();
+    assert_eq!((editors.total, user_ids(&editors)), (1, vec!["u1"]));
+    assert_eq!(store.role_users("ghost", Page::ALL).await.unwrap().total, 0);
+    assert!(store.user_roles("ghost").await.unwrap().is_empty());
+
+    // Missing references, all or nothing.
+    assert_not_found(store.add_user_roles("u2", &strings(&["r2", "ghost"])).await);
+    assert_eq!(role_ids(&store.user_roles("u2").await.unwrap()), ["r1"]);
+    assert_not_found(store.add_user_roles("ghost", &strings(&["r1"])).await);
+    assert_not_found(store.add_user_roles("ghost", &[]).await);
+
+    store.remove_user_role("u1", "r1").await.unwrap();
+    assert_eq!(role_ids(&store.user_roles("u1").await.unwrap()), ["r2"]);
+    assert_not_found(store.remove_user_role("u1", "r1").await);
+    assert_not_found(store.remove_user_role("ghost", "r1").await);
+    assert_eq!(store.role_users("r1", Page::ALL).await.unwrap().total, 2);
+}
+
+async fn application_role_assignments(store: Arc<dyn Store>) {
+    for (i, id) in ["a1", "a2"].into_iter().enumerate() {
+        let mut app = application(id, ApplicationType::MachineToMachine);
+        app.created_at = NOW + i64::try_from(i).unwrap();
+        store.insert_application(&app, None).await.unwrap();
+    }
+    for r in [
+        role("r2", "m2m-writer", RoleType::MachineToMachine),
+        role("r1", "m2m-reader", RoleType::MachineToMachine),
+    ] {
+        store.insert_role(&r, &[]).await.unwrap();
+    }
+
+    store
+        .add_application_roles("a1", &strings(&["r1", "r2", "r2"]))
+        .await
+        .unwrap();
+    store
+        .add_application_roles("a1", &strings(&["r1"]))
+        .await
+        .unwrap();
+    store
+        .add_application_roles("a2", &strings(&["r1"]))
+        .await
+        .unwrap();
+    assert_eq!(
+        role_ids(&store.application_roles("a1").await.unwrap()),
+        ["r2", "r1"]
+    );
+    let holders = store.role_applications("r1", Page::ALL).await.unwrap();
+    assert_eq!(
+        (holders.total, application_ids(&holders)),
+        (2, vec!["a2", "a1"])
+    );
+    let paged = store.role_applications("r1", page(1, 5)).await.unwrap();
+    assert_eq!((paged.total, application_ids(&paged)), (2, vec!["a1"]));
+
+    assert_not_found(
+        store
+            .add_application_roles("a2", &strings(&["r2", "ghost"]))
+            .await,
+    );
+    assert_eq!(
+        role_ids(&store.application_roles("a2").await.unwrap()),
+        ["r1"]
+    );
+    assert_not_found(
+        store
+            .add_application_roles("ghost", &strings(&["r1"]))
+            .await,
+    );
+    assert_not_found(store.add_application_roles("ghost", &[]).await);
+
+    store.remove_application_role("a1", "r2").await.unwrap();
+    assert_eq!(
+        role_ids(&store.application_roles("a1").await.unwrap()),
+        ["r1"]
+    );
+    assert_not_found(store.remove_application_role("a1", "r2").await);
+    assert_not_found(store.remove_application_role("ghost", "r1").await);
+}
+
+async fn role_delete_cascades_grants_and_assignments(store: Arc<dyn Store>) {
+    insert_scope_fixtures(&store).await;
+    store
+        .insert_user(&new_user("u1", "alice"), NOW)
+        .await
+        .unwrap();
+    store
+        .insert_application(&application("a1", ApplicationType::MachineToMachine), None)
+        .await
+        .unwrap();
+    store
+        .insert_role(
+            &role("r1", "doomed", RoleType::User),
+            &strings(&["s1", "s2"]),
+        )
+        .await
+        .unwrap();
+    store
+        .insert_role(&role("r2", "kept", RoleType::User), &strings(&["s1"]))
+        .await
+        .unwrap();
+    store
+        .add_user_roles("u1", &strings(&["r1", "r2"]))
+        .await
+        .unwrap();
+    store
+        .add_application_roles("a1", &strings(&["r1", "r2"]))
+        .await
+        .unwrap();
+
+    store.delete_role("r1").await.unwrap();
+
+    assert_eq!(role_ids(&store.user_roles("u1").await.unwrap()), ["r2"]);
+    assert_eq!(
+        role_ids(&store.application_roles("a1").await.unwrap()),
+        ["r2"]
+    );
+    assert_eq!(
+        store.user_resource_scopes("u1", "api").await.unwrap(),
+        ["read"]
+    );
+    assert_eq!(
+        store
+            .application_resource_scopes("a1", "api")
+            .await
+            .unwrap(),
+        ["read"]
+    );
+    // Re-creating a role of the same id starts from nothing.
+    store
+        .insert_role(&role("r1", "reborn", RoleType::User), &[])
+        .await
+        .unwrap();
+    assert!(store.role_scopes("r1").await.unwrap().is_empty());
+    assert_eq!(store.role_users("r1", Page::ALL).await.unwrap().total, 0);
+    assert_eq!(
+        store
+            .role_applications("r1", Page::ALL)
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+}
+
+/// Foreign keys (and their cascades) must hold on every pooled connection, not only the first
+/// one: SQLite enables them per connection. Enough concurrent work makes the pool open several.
+async fn foreign_keys_hold_on_every_connection(store: Arc<dyn Store>) {
+    const TASKS: usize = 32;
+    store
+        .insert_role(&role("r1", "viewer", RoleType::User), &[])
+        .await
+        .unwrap();
+    for i in 0..TASKS {
+        store
+            .insert_user(
+                &NewUser {
+                    id: format!("u{i}"),
+                    ..NewUser::default()
+                },
+                NOW,
+            )
+            .await
+            .unwrap();
+    }
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let user = format!("u{i}");
+                let missing = store.add_user_roles(&user, &strings(&["ghost"])).await;
+                assert_not_found(missing);
+                let orphan = store
+                    .insert_scope(&scope(&format!("s{i}"), "ghost", "x"))
+                    .await;
+                assert_not_found(orphan);
+                store
+                    .add_user_roles(&user, &strings(&["r1"]))
+                    .await
+                    .unwrap();
+                store.delete_user(&user).await.unwrap();
+                // Had the cascade not fired, the assignment would still be there.
+                assert!(store.user_roles(&user).await.unwrap().is_empty());
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(store.role_users("r1", Page::ALL).await.unwrap().total, 0);
+}
+
+// --- scope resolution
+
+async fn user_scope_resolution(store: Arc<dyn Store>) {
+    insert_scope_fixtures(&store).await;
+    for (id, name) in [("u1", "alice"), ("u2", "bob"), ("u3", "carol")] {
+        store.insert_user(&new_user(id, name), NOW).await.unwrap();
+    }
+    // Two roles granting overlapping scopes of `api`, plus one of `other`.
+    store
+        .insert_role(
+            &role("r1", "reader", RoleType::User),
+            &strings(&["s1", "s9"]),
+        )
+        .await
+        .unwrap();
+    store
+        .insert_role(
+            &role("r2", "writer", RoleType::User),
+            &strings(&["s2", "s1"]),
+        )
+        .await
+        .unwrap();
+    store
+        .insert_role(&role("r3", "admin", RoleType::User), &strings(&["s3"]))
+        .await
+        .unwrap();
+    store
+        .add_user_roles("u1", &strings(&["r1", "r2"]))
+        .await
+        .unwrap();
+    store.add_user_roles("u2", &strings(&["r3"])).await.unwrap();
+
+    // Deduplicated and sorted; `other`'s "read" is not `api`'s.
+    assert_eq!(
+        store.user_resource_scopes("u1", "api").await.unwrap(),
+        ["read", "write"]
+    );
+    assert_eq!(
+        store.user_resource_scopes("u1", "other").await.unwrap(),
+        ["read"]
+    );
+    assert_eq!(
+        store.user_resource_scopes("u2", "api").await.unwrap(),
+        ["admin"]
+    );
+    assert!(store
+        .user_resource_scopes("u2", "other")
+        .await
+        .unwrap()
+        .is_empty());
+    // No roles, unknown user, unknown resource: nothing.
+    assert!(store
+        .user_resource_scopes("u3", "api")
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .user_resource_scopes("ghost", "api")
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .user_resource_scopes("u1", "ghost")
+        .await
+        .unwrap()
+        .is_empty());
+
+    // Grants follow role changes.
+    store
+        .add_role_scopes("r3", &strings(&["s1"]))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.user_resource_scopes("u2", "api").await.unwrap(),
+        ["admin", "read"]
+    );
+    store.remove_user_role("u1", "r2").await.unwrap();
+    assert_eq!(
+        store.user_resource_scopes("u1", "api").await.unwrap(),
+        ["read"]
+    );
+    // An application holding the same roles does not leak into users' scopes.
+    assert!(store
+        .application_resource_scopes("u1", "api")
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+async fn application_scope_resolution(store: Arc<dyn Store>) {
+    insert_scope_fixtures(&store).await;
+    for id in ["a1", "a2"] {
+        store
+            .insert_application(&application(id, ApplicationType::MachineToMachine), None)
+            .await
+            .unwrap();
+    }
+    store
+        .insert_role(
+            &role("r1", "reader", RoleType::MachineToMachine),
+            &strings(&["s1", "s9"]),
+        )
+        .await
+        .unwrap();
+    store
+        .insert_role(
+            &role("r2", "writer", RoleType::MachineToMachine),
+            &strings(&["s1", "s2"]),
+        )
+        .await
+        .unwrap();
+    store
+        .add_application_roles("a1", &strings(&["r2", "r1"]))
+        .await
+        .unwrap();
+
+    assert_eq!(
+        store
+            .application_resource_scopes("a1", "api")
+            .await
+            .unwrap(),
+        ["read", "write"]
+    );
+    assert_eq!(
+        store
+            .application_resource_scopes("a1", "other")
+            .await
+            .unwrap(),
+        ["read"]
+    );
+    assert!(store
+        .application_resource_scopes("a2", "api")
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .application_resource_scopes("ghost", "api")
+        .await
+        .unwrap()
+        .is_empty());
+    // A user with the same id as an application gets nothing from the application's roles.
+    store
+        .insert_user(
+            &NewUser {
+                id: "a1".to_owned(),
+                ..NewUser::default()
+            },
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert!(store
+        .user_resource_scopes("a1", "api")
+        .await
+        .unwrap()
+        .is_empty());
+}
+
 // --- migrations and startup
 
 #[tokio::test]
@@ -918,6 +2392,88 @@ async fn postgres_concurrent_connects_on_a_fresh_schema_all_succeed() {
         }
     }))
     .await;
+    drop_schema(&url, &schema).await;
+    if let Err(failure) = outcome {
+        std::panic::resume_unwind(failure.into_panic());
+    }
+}
+
+/// A database created before the RBAC migration, as an existing deployment has it: the first
+/// migration applied and recorded, and a user in it.
+const V1_HISTORY: &str = "CREATE TABLE sesame_migrations (version BIGINT NOT NULL PRIMARY KEY, \
+     description TEXT NOT NULL, applied_at BIGINT NOT NULL); \
+     INSERT INTO sesame_migrations (version, description, applied_at) VALUES (1, 'init', 0); \
+     INSERT INTO users (id, username, created_at, updated_at) VALUES ('old', 'veteran', 1, 1);";
+
+/// `connect` on a version-1 database applies the RBAC migration and keeps the data.
+async fn check_upgraded(store: Arc<dyn Store>) {
+    let veteran = store
+        .find_user_by_username("VETERAN")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(veteran.id, "old");
+    assert_eq!(store.list_users(None, Page::ALL).await.unwrap().total, 1);
+    store
+        .insert_role(&role("r1", "viewer", RoleType::User), &[])
+        .await
+        .unwrap();
+    store
+        .add_user_roles("old", &strings(&["r1"]))
+        .await
+        .unwrap();
+    assert_eq!(role_ids(&store.user_roles("old").await.unwrap()), ["r1"]);
+    store.delete_user("old").await.unwrap();
+    assert_eq!(store.role_users("r1", Page::ALL).await.unwrap().total, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_upgrade_from_v1_keeps_data() {
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = sqlite_url_for_dir(dir.path());
+    let options = url
+        .parse::<SqliteConnectOptions>()
+        .unwrap()
+        .create_if_missing(true);
+    let mut conn = SqliteConnection::connect_with(&options).await.unwrap();
+    sqlx::raw_sql(include_str!("../migrations/sqlite/0001_init.sql"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::raw_sql(V1_HISTORY).execute(&mut conn).await.unwrap();
+    conn.close().await.unwrap();
+
+    check_upgraded(connect(&url).await.unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_upgrade_from_v1_keeps_data() {
+    use sqlx::postgres::{PgConnectOptions, PgConnection};
+    let Some(url) = postgres_url("postgres_upgrade_from_v1_keeps_data") else {
+        return;
+    };
+    let schema = random_schema();
+    let mut conn = PgConnection::connect(&url).await.unwrap();
+    sqlx::raw_sql(&format!("CREATE SCHEMA {schema}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    let options = url
+        .parse::<PgConnectOptions>()
+        .unwrap()
+        .options([("search_path", schema.as_str())]);
+    let mut conn = PgConnection::connect_with(&options).await.unwrap();
+    sqlx::raw_sql(include_str!("../migrations/postgres/0001_init.sql"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::raw_sql(V1_HISTORY).execute(&mut conn).await.unwrap();
+    conn.close().await.unwrap();
+
+    let store = connect_postgres_schema(&url, &schema).await.unwrap();
+    let outcome = tokio::spawn(check_upgraded(store)).await;
     drop_schema(&url, &schema).await;
     if let Err(failure) = outcome {
         std::panic::resume_unwind(failure.into_panic());
