@@ -261,6 +261,7 @@ fn authorization_error(error: &str, description: Option<&str>) -> ConnectorError
 fn unavailable(response: &UpstreamResponse) -> Option<ConnectorError> {
     if response.status == StatusCode::TOO_MANY_REQUESTS {
         let when = match response.retry_after_secs() {
+            Some(1) => "try again in 1 second".to_owned(),
             Some(secs) => format!("try again in {secs} seconds"),
             None => "try again later".to_owned(),
         };

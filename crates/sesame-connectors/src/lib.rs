@@ -6,7 +6,7 @@
 //! connectors — AWS SES email (`aws-ses-mail`, SES API v2 signed with a hand-written SigV4) and
 //! Discord social (`discord-universal`, OAuth 2.0) — each talking to its upstream over
 //! `reqwest`. It has no HTTP server and no database. With the `testing` feature,
-//! [`testing`] provides fake SES and Discord servers on loopback ports.
+//! the `testing` module provides fake SES and Discord servers on loopback ports.
 
 pub mod aws;
 pub mod config;

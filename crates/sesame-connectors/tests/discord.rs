@@ -268,7 +268,7 @@ async fn rate_limits_and_outages_are_retryable_and_not_retried() {
         retry_after_secs: 0.2,
     }));
     let err = assert_code(sign_in(c.as_ref()).await, ConnectorErrorCode::General, 503);
-    assert!(err.message().contains("try again in 1 seconds"), "{err}");
+    assert!(err.message().contains("try again in 1 second."), "{err}");
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 use sesame_connectors::aws::sigv4::{
     self, Credentials, SignableRequest, SigningParams, SigningSettings,
 };
+use sesame_connectors::connector::default_http_client;
 use sesame_connectors::testing::{FakeSes, SesFailure};
 use sesame_connectors::{
     email_connector, Clock, ConnectorError, ConnectorErrorCode, ConnectorOptions, EmailConnector,
@@ -348,6 +349,25 @@ async fn an_unreachable_endpoint_is_a_retryable_error() {
         502,
     );
     assert_eq!(err.message(), "Could not reach AWS SES; try again later.");
+}
+
+#[tokio::test]
+async fn a_stalled_endpoint_times_out_as_a_retryable_error() {
+    let fake = fake().await;
+    fake.fail_with(Some(SesFailure::Stall(Duration::from_secs(5))));
+    let http = default_http_client(Duration::from_millis(300)).expect("client");
+    let options = options(&fake).with_http_client(http);
+    let c = connector(&config_with(required_templates()), &options);
+    let err = assert_code(
+        send(c.as_ref(), TemplateType::SignIn).await,
+        ConnectorErrorCode::General,
+        504,
+    );
+    assert_eq!(
+        err.message(),
+        "AWS SES did not answer in time; try again later."
+    );
+    assert!(err.is_retryable());
 }
 
 #[tokio::test]

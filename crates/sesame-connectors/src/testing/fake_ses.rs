@@ -35,6 +35,8 @@ pub enum SesFailure {
     Unavailable,
     /// 400 `MessageRejected` with this message.
     MessageRejected(String),
+    /// Answers normally, but only after this long (for client timeouts).
+    Stall(std::time::Duration),
 }
 
 /// One email the fake accepted.
@@ -130,6 +132,13 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let stall = match lock(&shared.state).failure {
+        Some(SesFailure::Stall(delay)) => Some(delay),
+        _ => None,
+    };
+    if let Some(delay) = stall {
+        tokio::time::sleep(delay).await;
+    }
     match process(&shared, &method, &uri, &headers, &body) {
         Ok(email) => {
             let mut state = lock(&shared.state);
@@ -160,8 +169,9 @@ fn process(
         ));
     }
     authenticate(shared, method, uri, headers, body)?;
-    if let Some(failure) = lock(&shared.state).failure.clone() {
-        return Err(injected(failure));
+    let failure = lock(&shared.state).failure.clone();
+    if let Some(rejection) = failure.and_then(injected) {
+        return Err(rejection);
     }
     let content_type = header(headers, "content-type").unwrap_or_default();
     if !content_type.starts_with("application/json") {
@@ -181,8 +191,8 @@ fn process(
     parse_email(&json, header(headers, "host").unwrap_or_default())
 }
 
-fn injected(failure: SesFailure) -> Rejection {
-    match failure {
+fn injected(failure: SesFailure) -> Option<Rejection> {
+    Some(match failure {
         SesFailure::Throttle => reject(429, "TooManyRequestsException", "Too many requests."),
         SesFailure::ServerError => reject(
             500,
@@ -191,7 +201,8 @@ fn injected(failure: SesFailure) -> Rejection {
         ),
         SesFailure::Unavailable => reject(503, "ServiceUnavailable", "Service is unavailable."),
         SesFailure::MessageRejected(message) => reject(400, "MessageRejected", &message),
-    }
+        SesFailure::Stall(_) => return None,
+    })
 }
 
 /// SigV4 header authentication, in the order AWS reports problems.
