@@ -39,6 +39,7 @@ oidc_errors! {
     access_denied => ("access_denied", 403),
     invalid_token => ("invalid_token", 401),
     insufficient_scope => ("insufficient_scope", 403),
+    unsupported_token_type => ("unsupported_token_type", 400),
     server_error => ("server_error", 500),
 }
 
@@ -95,6 +96,11 @@ impl From<crate::crypto::password::PasswordError> for ApiError {
 pub mod codes {
     pub const GUARD_INVALID_INPUT: &str = "guard.invalid_input";
     pub const INTERNAL: &str = "internal_server_error";
+    pub const AUTH_UNAUTHORIZED: &str = "auth.unauthorized";
+    pub const AUTH_FORBIDDEN: &str = "auth.forbidden";
+    pub const ENTITY_NOT_FOUND: &str = "entity.not_found";
+    pub const ENTITY_UNIQUE_VIOLATION: &str = "entity.unique_integrity_violation";
+    pub const GUARD_INVALID_PAGINATION: &str = "guard.invalid_pagination";
     pub const SESSION_NOT_FOUND: &str = "session.not_found";
     pub const SESSION_INVALID_CREDENTIALS: &str = "session.invalid_credentials";
     pub const SESSION_VERIFICATION_NOT_FOUND: &str = "session.verification_session_not_found";

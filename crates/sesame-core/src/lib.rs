@@ -7,6 +7,8 @@ pub mod crypto;
 pub mod error;
 pub mod experience;
 pub mod ids;
+pub mod keyring;
+pub mod manage;
 pub mod model;
 pub mod oidc;
 pub mod provider;

@@ -105,3 +105,84 @@ pub struct ApplicationSecret {
     pub created_at: i64,
     pub expires_at: Option<i64>,
 }
+
+/// An API resource (RFC 8707 resource indicator) whose scopes roles grant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Resource {
+    pub id: String,
+    pub name: String,
+    /// Unique across resources.
+    pub indicator: String,
+    /// At most one resource is the default (used when a token request names none).
+    pub is_default: bool,
+    /// Seconds.
+    pub access_token_ttl: i64,
+}
+
+/// A permission of an API resource; `name` is unique within its resource.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Scope {
+    pub id: String,
+    pub resource_id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RoleType {
+    User,
+    MachineToMachine,
+}
+
+impl RoleType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "User",
+            Self::MachineToMachine => "MachineToMachine",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "User" => Some(Self::User),
+            "MachineToMachine" => Some(Self::MachineToMachine),
+            _ => None,
+        }
+    }
+}
+
+/// A role: a named set of scopes, held by users (type `User`) or M2M apps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Role {
+    pub id: String,
+    /// Unique across roles.
+    pub name: String,
+    pub description: String,
+    #[serde(rename = "type")]
+    pub role_type: RoleType,
+    /// Default roles are given to every new user.
+    pub is_default: bool,
+    pub created_at: i64,
+}
+
+/// A window of a listing: `offset` rows skipped, at most `limit` returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub offset: u64,
+    pub limit: u64,
+}
+
+impl Page {
+    pub const ALL: Page = Page { offset: 0, limit: i64::MAX as u64 };
+}
+
+/// One page of a listing and the total number of matching rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listing<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+}

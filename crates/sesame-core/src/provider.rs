@@ -6,12 +6,11 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::clock::Clock;
-use crate::crypto::keys::{KeyError, SigningKey, StoredKey};
 use crate::crypto::password::PasswordHasherPool;
 use crate::ids;
+use crate::keyring::{KeyRing, KeyRingError, KeySet};
 use crate::store::{Store, StoreError};
 
-const PRIVATE_KEYS: &str = "oidc.privateKeys";
 const COOKIE_KEYS: &str = "oidc.cookieKeys";
 const COOKIE_KEY_LEN: usize = 64;
 
@@ -20,7 +19,7 @@ pub enum StartError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
-    Key(#[from] KeyError),
+    Keys(#[from] KeyRingError),
     #[error("stored configuration {0} is malformed")]
     MalformedConfig(&'static str),
 }
@@ -63,9 +62,14 @@ pub struct Provider {
     pub issuer: String,
     pub lifetimes: Lifetimes,
     pub passwords: PasswordHasherPool,
-    signing_keys: Vec<SigningKey>,
+    pub keys: KeyRing,
+    /// The Management API's resource indicator (Logto's `https://default.logto.app/api`).
+    pub management_api: String,
     cookie_keys: Vec<String>,
 }
+
+/// Logto's Management API indicator for the OSS default tenant.
+pub const DEFAULT_MANAGEMENT_API: &str = "https://default.logto.app/api";
 
 impl Provider {
     /// Loads (or, on a fresh database, creates) the signing and cookie keys. Safe when several
@@ -73,7 +77,8 @@ impl Provider {
     pub async fn start(store: Arc<dyn Store>, clock: Arc<dyn Clock>, endpoint: &str) -> Result<Self, StartError> {
         let endpoint = endpoint.trim_end_matches('/').to_owned();
         let now_secs = clock.now_secs();
-        let signing_keys = load_signing_keys(store.as_ref(), now_secs).await?;
+        let keys = KeyRing::load(store.as_ref(), now_secs).await?;
+        crate::manage::seed::ensure_management_api(store.as_ref(), DEFAULT_MANAGEMENT_API, clock.now_ms()).await?;
         let cookie_keys = load_cookie_keys(store.as_ref(), now_secs).await?;
         let parallelism = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         Ok(Self {
@@ -83,20 +88,32 @@ impl Provider {
             clock,
             lifetimes: Lifetimes::default(),
             passwords: PasswordHasherPool::new(parallelism),
-            signing_keys,
+            keys,
+            management_api: DEFAULT_MANAGEMENT_API.to_owned(),
             cookie_keys,
         })
     }
 
-    /// The key that signs new tokens.
-    pub fn signing_key(&self) -> &SigningKey {
-        // `load_signing_keys` never returns an empty list.
-        &self.signing_keys[0]
+    /// The published keys; `signer(now)` signs new tokens, any of them verifies.
+    pub fn key_set(&self) -> Arc<KeySet> {
+        self.keys.keys()
     }
 
-    /// Every published key (tokens signed by any of them verify).
-    pub fn published_keys(&self) -> &[SigningKey] {
-        &self.signing_keys
+    /// Signs with the key active now.
+    pub fn sign_jws<C: serde::Serialize>(&self, typ: Option<&str>, claims: &C) -> Result<String, crate::crypto::keys::KeyError> {
+        let keys = self.key_set();
+        crate::crypto::jws::sign(keys.signer(self.now_secs()), typ, claims)
+    }
+
+    /// Verifies a JWS signed by any published key; returns its claims.
+    pub fn verify_jws(&self, token: &str) -> Option<serde_json::Value> {
+        let keys = self.key_set();
+        crate::crypto::jws::verify(token, keys.published())
+    }
+
+    /// The kid that signs now (for tests and diagnostics).
+    pub fn signing_kid(&self) -> String {
+        self.key_set().signer(self.now_secs()).kid.clone()
     }
 
     /// The secret that signs cookies.
@@ -111,23 +128,6 @@ impl Provider {
     pub fn now_secs(&self) -> i64 {
         self.clock.now_secs()
     }
-}
-
-async fn load_signing_keys(store: &dyn Store, now_secs: i64) -> Result<Vec<SigningKey>, StartError> {
-    let stored = match store.get_config(PRIVATE_KEYS).await? {
-        Some(value) => value,
-        None => {
-            let fresh = vec![SigningKey::generate(ids::entity_id(), now_secs)?];
-            let fresh = serde_json::to_value(fresh).map_err(|_| StartError::MalformedConfig(PRIVATE_KEYS))?;
-            store.init_config(PRIVATE_KEYS, &fresh).await?
-        }
-    };
-    let stored: Vec<StoredKey> = serde_json::from_value(stored).map_err(|_| StartError::MalformedConfig(PRIVATE_KEYS))?;
-    let keys = stored.iter().map(SigningKey::from_stored).collect::<Result<Vec<_>, _>>()?;
-    if keys.is_empty() {
-        return Err(StartError::MalformedConfig(PRIVATE_KEYS));
-    }
-    Ok(keys)
 }
 
 async fn load_cookie_keys(store: &dyn Store, now_secs: i64) -> Result<Vec<String>, StartError> {

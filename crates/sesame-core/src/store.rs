@@ -6,7 +6,7 @@
 use async_trait::async_trait;
 use serde_json::Value;
 
-use crate::model::{Application, ApplicationSecret, NewUser, User};
+use crate::model::{Application, ApplicationSecret, ApplicationType, Listing, NewUser, Page, Resource, Role, RoleType, Scope, User};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -81,11 +81,83 @@ pub trait Store: Send + Sync + 'static {
     async fn update_user_password(&self, id: &str, hash: &str, method: &str, now: i64) -> StoreResult<()>;
     async fn touch_user_sign_in(&self, id: &str, now: i64) -> StoreResult<()>;
     async fn set_user_suspended(&self, id: &str, suspended: bool, now: i64) -> StoreResult<()>;
+    /// Users whose id, username, email, phone or name contains `search` (case-insensitive),
+    /// newest first.
+    async fn list_users(&self, search: Option<&str>, page: Page) -> StoreResult<Listing<User>>;
+    /// Writes every mutable field of `user` (username, primary email/phone, name, avatar,
+    /// profile, custom data, identities, is_suspended) and sets `updated_at` to `now`.
+    /// `NotFound` if absent; `Conflict` on a taken identifier.
+    async fn update_user(&self, user: &User, now: i64) -> StoreResult<()>;
+    /// Deletes the user, its role assignments and every artifact of its account, atomically.
+    async fn delete_user(&self, id: &str) -> StoreResult<()>;
 
     // --- applications
     async fn insert_application(&self, app: &Application, secret: Option<&ApplicationSecret>) -> StoreResult<()>;
     async fn find_application(&self, id: &str) -> StoreResult<Option<Application>>;
     async fn application_secrets(&self, application_id: &str) -> StoreResult<Vec<ApplicationSecret>>;
+    /// Applications of the given types (all types when empty), newest first.
+    async fn list_applications(&self, types: &[ApplicationType], page: Page) -> StoreResult<Listing<Application>>;
+    /// Writes name, description, oidc_client_metadata, custom_client_metadata, is_third_party.
+    async fn update_application(&self, app: &Application) -> StoreResult<()>;
+    /// Deletes the application with its secrets and role assignments.
+    async fn delete_application(&self, id: &str) -> StoreResult<()>;
+    /// `Conflict{field: "name"}` when the application already has a secret of that name.
+    async fn insert_application_secret(&self, secret: &ApplicationSecret) -> StoreResult<()>;
+    async fn delete_application_secret(&self, application_id: &str, name: &str) -> StoreResult<()>;
+
+    // --- API resources and their scopes
+    /// `Conflict{field: "indicator"}` on a taken indicator.
+    async fn insert_resource(&self, resource: &Resource) -> StoreResult<()>;
+    async fn find_resource(&self, id: &str) -> StoreResult<Option<Resource>>;
+    async fn find_resource_by_indicator(&self, indicator: &str) -> StoreResult<Option<Resource>>;
+    async fn default_resource(&self) -> StoreResult<Option<Resource>>;
+    /// Ordered by creation (insertion) order.
+    async fn list_resources(&self, page: Page) -> StoreResult<Listing<Resource>>;
+    /// Writes name and access_token_ttl (not the indicator, not is_default).
+    async fn update_resource(&self, resource: &Resource) -> StoreResult<()>;
+    /// Makes it the default (clearing any other, atomically) or not.
+    async fn set_default_resource(&self, id: &str, is_default: bool) -> StoreResult<()>;
+    /// Deletes the resource with its scopes (and their role grants).
+    async fn delete_resource(&self, id: &str) -> StoreResult<()>;
+    /// `Conflict{field: "name"}` when the resource already has a scope of that name.
+    async fn insert_scope(&self, scope: &Scope) -> StoreResult<()>;
+    async fn find_scope(&self, id: &str) -> StoreResult<Option<Scope>>;
+    /// Scopes of one resource, by creation time.
+    async fn list_scopes(&self, resource_id: &str, page: Page) -> StoreResult<Listing<Scope>>;
+    /// Writes name and description.
+    async fn update_scope(&self, scope: &Scope) -> StoreResult<()>;
+    /// Deletes the scope and its role grants.
+    async fn delete_scope(&self, id: &str) -> StoreResult<()>;
+
+    // --- roles (RBAC)
+    /// Inserts the role and grants it `scope_ids`, atomically. `Conflict{field: "name"}`.
+    async fn insert_role(&self, role: &Role, scope_ids: &[String]) -> StoreResult<()>;
+    async fn find_role(&self, id: &str) -> StoreResult<Option<Role>>;
+    async fn find_role_by_name(&self, name: &str) -> StoreResult<Option<Role>>;
+    /// Roles of the type (any when `None`) whose name contains `search`, by creation time.
+    async fn list_roles(&self, role_type: Option<RoleType>, search: Option<&str>, page: Page) -> StoreResult<Listing<Role>>;
+    /// Writes name, description and is_default.
+    async fn update_role(&self, role: &Role) -> StoreResult<()>;
+    /// Deletes the role with its scope grants and assignments.
+    async fn delete_role(&self, id: &str) -> StoreResult<()>;
+    async fn role_scopes(&self, role_id: &str) -> StoreResult<Vec<Scope>>;
+    /// Grants scopes (already granted ones are left as they are), atomically.
+    async fn add_role_scopes(&self, role_id: &str, scope_ids: &[String]) -> StoreResult<()>;
+    /// `NotFound` when the role does not hold the scope.
+    async fn remove_role_scope(&self, role_id: &str, scope_id: &str) -> StoreResult<()>;
+    async fn user_roles(&self, user_id: &str) -> StoreResult<Vec<Role>>;
+    /// Assigns roles (already held ones are left as they are), atomically.
+    async fn add_user_roles(&self, user_id: &str, role_ids: &[String]) -> StoreResult<()>;
+    async fn remove_user_role(&self, user_id: &str, role_id: &str) -> StoreResult<()>;
+    async fn role_users(&self, role_id: &str, page: Page) -> StoreResult<Listing<User>>;
+    async fn application_roles(&self, application_id: &str) -> StoreResult<Vec<Role>>;
+    async fn add_application_roles(&self, application_id: &str, role_ids: &[String]) -> StoreResult<()>;
+    async fn remove_application_role(&self, application_id: &str, role_id: &str) -> StoreResult<()>;
+    async fn role_applications(&self, role_id: &str, page: Page) -> StoreResult<Listing<Application>>;
+    /// Names of the resource's scopes that the user's roles grant (deduplicated, sorted).
+    async fn user_resource_scopes(&self, user_id: &str, resource_id: &str) -> StoreResult<Vec<String>>;
+    /// Names of the resource's scopes that the application's roles grant (deduplicated, sorted).
+    async fn application_resource_scopes(&self, application_id: &str, resource_id: &str) -> StoreResult<Vec<String>>;
 
     // --- configuration rows (keys, cookie keys, settings), like Logto's `logto_configs`
     async fn get_config(&self, key: &str) -> StoreResult<Option<Value>>;
@@ -104,6 +176,6 @@ pub trait Store: Send + Sync + 'static {
     async fn revoke_grant(&self, grant_id: &str) -> StoreResult<u64>;
     /// Deletes every artifact (sessions, grants, tokens) of a user.
     async fn revoke_account(&self, account_id: &str) -> StoreResult<u64>;
-    /// Deletes artifacts expired before `now`; returns how many went.
+    /// Deletes artifacts that expired at or before `now`; returns how many went.
     async fn purge_expired(&self, now: i64) -> StoreResult<u64>;
 }

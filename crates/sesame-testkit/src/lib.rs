@@ -12,7 +12,9 @@ use reqwest::header::{HeaderMap, LOCATION};
 use reqwest::{redirect, Client, Response, StatusCode};
 use serde_json::{json, Value};
 use sesame_core::clock::{Clock, ManualClock};
-use sesame_core::model::ApplicationType;
+use sesame_core::ids;
+use sesame_core::manage::seed::MANAGEMENT_ROLE;
+use sesame_core::model::{ApplicationType, Resource, Role, RoleType, Scope};
 use sesame_core::provider::Provider;
 use sesame_core::provision::{self, NewApplication, NewUserInput};
 use sha2::{Digest, Sha256};
@@ -83,6 +85,69 @@ impl TestServer {
             .await
             .expect("user")
             .id
+    }
+
+    /// An API resource with the named scopes; returns (resource id, scope ids in order).
+    pub async fn resource(&self, indicator: &str, scopes: &[&str]) -> (String, Vec<String>) {
+        let store = self.provider.store.as_ref();
+        let resource = Resource {
+            id: ids::entity_id(),
+            name: format!("API {indicator}"),
+            indicator: indicator.to_owned(),
+            is_default: false,
+            access_token_ttl: 3600,
+        };
+        store.insert_resource(&resource).await.expect("resource");
+        let mut scope_ids = Vec::new();
+        for name in scopes {
+            let scope = Scope {
+                id: ids::entity_id(),
+                resource_id: resource.id.clone(),
+                name: (*name).to_owned(),
+                description: None,
+                created_at: self.clock.now_ms(),
+            };
+            store.insert_scope(&scope).await.expect("scope");
+            scope_ids.push(scope.id);
+        }
+        (resource.id, scope_ids)
+    }
+
+    /// A role granting `scope_ids`; returns its id.
+    pub async fn role(&self, name: &str, role_type: RoleType, scope_ids: &[String]) -> String {
+        let role = Role {
+            id: ids::entity_id(),
+            name: name.to_owned(),
+            description: format!("{name} role"),
+            role_type,
+            is_default: false,
+            created_at: self.clock.now_ms(),
+        };
+        self.provider.store.insert_role(&role, scope_ids).await.expect("role");
+        role.id
+    }
+
+    /// A machine-to-machine app holding Logto's Management API access role.
+    pub async fn management_app(&self) -> TestApp {
+        let app = self.app(ApplicationType::MachineToMachine).await;
+        let role = self.provider.store.find_role_by_name(MANAGEMENT_ROLE).await.expect("store").expect("seeded role");
+        self.provider.store.add_application_roles(&app.id, &[role.id]).await.expect("assign");
+        app
+    }
+
+    /// A Management API access token from client credentials.
+    pub async fn management_token(&self, app: &TestApp) -> String {
+        let response = self
+            .token(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", &app.id),
+                ("client_secret", app.secret.as_deref().expect("secret")),
+                ("resource", &self.provider.management_api),
+                ("scope", "all"),
+            ])
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json::<Value>().await.expect("json")["access_token"].as_str().expect("token").to_owned()
     }
 
     /// A fresh browser (its own cookie jar).

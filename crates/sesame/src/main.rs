@@ -12,11 +12,15 @@ use serde_json::json;
 use sesame_core::clock::{Clock, SystemClock};
 use sesame_core::crypto::password::PasswordHasherPool;
 use sesame_core::model::ApplicationType;
-use sesame_core::provider::Provider;
+use sesame_core::manage::seed::ensure_management_api;
+use sesame_core::provider::{Provider, DEFAULT_MANAGEMENT_API};
 use sesame_core::provision::{self, NewApplication, NewUserInput};
 use sesame_core::store::Store;
 
 const GC_INTERVAL: Duration = Duration::from_secs(600);
+/// How often a node picks up signing keys rotated on another node; rotation grace periods
+/// must exceed it.
+const KEY_RELOAD_INTERVAL: Duration = Duration::from_secs(30);
 
 #[derive(Parser)]
 #[command(name = "sesame", version, about = "A Logto-compatible identity server")]
@@ -85,6 +89,9 @@ enum AppCommand {
         redirect_uris: Vec<String>,
         #[arg(long = "post-logout-redirect-uri")]
         post_logout_redirect_uris: Vec<String>,
+        /// Give a machine-to-machine app the "Logto Management API access" role.
+        #[arg(long)]
+        management_api: bool,
     },
 }
 
@@ -168,6 +175,7 @@ async fn serve(database: &DatabaseArgs, args: ServeArgs) -> Result<()> {
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     tracing::info!(listen = %args.listen, issuer = %provider.issuer, "sesame is serving");
     tokio::spawn(collect_garbage(store, clock));
+    tokio::spawn(reload_keys(provider.clone()));
     sesame_server::serve(listener, sesame_server::AppState::new(provider), shutdown_signal()).await?;
     tracing::info!("sesame stopped");
     Ok(())
@@ -181,6 +189,16 @@ async fn collect_garbage(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
         match store.purge_expired(clock.now_ms()).await {
             Ok(purged) => tracing::debug!(purged, "expired artifacts purged"),
             Err(err) => tracing::warn!(error = %err, "purging expired artifacts failed"),
+        }
+    }
+}
+
+async fn reload_keys(provider: Arc<Provider>) {
+    let mut ticks = tokio::time::interval(KEY_RELOAD_INTERVAL);
+    loop {
+        ticks.tick().await;
+        if let Err(err) = provider.keys.reload(provider.store.as_ref()).await {
+            tracing::warn!(error = %err, "reloading signing keys failed");
         }
     }
 }
@@ -211,10 +229,18 @@ fn api_error(err: sesame_core::error::ApiError) -> anyhow::Error {
 }
 
 async fn create_app(database: &DatabaseArgs, command: AppCommand) -> Result<()> {
-    let AppCommand::Create { name, app_type, redirect_uris, post_logout_redirect_uris } = command;
+    let AppCommand::Create { name, app_type, redirect_uris, post_logout_redirect_uris, management_api } = command;
+    if management_api && !matches!(app_type, AppTypeArg::MachineToMachine) {
+        anyhow::bail!("--management-api needs --type machine-to-machine");
+    }
     let store = open_store(database).await?;
+    let now = SystemClock.now_ms();
     let new = NewApplication { name, app_type: app_type.into(), redirect_uris, post_logout_redirect_uris };
-    let (app, secret) = provision::create_application(store.as_ref(), new, SystemClock.now_ms()).await.map_err(api_error)?;
+    let (app, secret) = provision::create_application(store.as_ref(), new, now).await.map_err(api_error)?;
+    if management_api {
+        let role = ensure_management_api(store.as_ref(), DEFAULT_MANAGEMENT_API, now).await?;
+        store.add_application_roles(&app.id, &[role]).await?;
+    }
     let mut output = json!({ "id": app.id });
     if let Some(secret) = secret {
         output["secret"] = json!(secret);

@@ -32,12 +32,26 @@ pub struct StoredKey {
     pub value: String,
     /// Epoch seconds.
     pub created_at: i64,
+    /// Epoch seconds from which the key signs; until then it is only published, so verifiers
+    /// can fetch it before they meet a token it signed. Absent: since `created_at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activates_at: Option<i64>,
+}
+
+impl StoredKey {
+    pub fn activates_at(&self) -> i64 {
+        self.activates_at.unwrap_or(self.created_at)
+    }
 }
 
 /// A parsed key pair, ready to sign without re-parsing (parsing dominates signing cost).
 #[derive(Debug)]
 pub struct SigningKey {
     pub kid: String,
+    /// The stored key's id (Logto's `oidc.privateKeys[].id`).
+    pub id: String,
+    pub created_at: i64,
+    pub activates_at: i64,
     pair: EcdsaKeyPair,
 }
 
@@ -45,14 +59,14 @@ impl SigningKey {
     pub fn generate(id: String, created_at: i64) -> Result<StoredKey, KeyError> {
         let pair = EcdsaKeyPair::generate(&ECDSA_P384_SHA384_FIXED_SIGNING).map_err(|_| KeyError::Generate)?;
         let der = pair.to_pkcs8v1().map_err(|_| KeyError::Generate)?;
-        Ok(StoredKey { id, value: pem_encode(der.as_ref()), created_at })
+        Ok(StoredKey { id, value: pem_encode(der.as_ref()), created_at, activates_at: None })
     }
 
     pub fn from_stored(stored: &StoredKey) -> Result<Self, KeyError> {
         let der = pem_decode(&stored.value).ok_or(KeyError::Malformed)?;
         let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, &der).map_err(|_| KeyError::Malformed)?;
         let kid = thumbprint(pair.public_key().as_ref()).ok_or(KeyError::Malformed)?;
-        Ok(Self { kid, pair })
+        Ok(Self { kid, id: stored.id.clone(), created_at: stored.created_at, activates_at: stored.activates_at(), pair })
     }
 
     pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
@@ -141,7 +155,12 @@ mod tests {
 
     #[test]
     fn garbage_is_rejected() {
-        let bad = StoredKey { id: "x".into(), value: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----".into(), created_at: 0 };
+        let bad = StoredKey {
+            id: "x".into(),
+            value: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----".into(),
+            created_at: 0,
+            activates_at: None,
+        };
         assert!(SigningKey::from_stored(&bad).is_err());
     }
 }

@@ -4,6 +4,8 @@
 use serde_json::{Map, Value};
 
 use crate::model::User;
+use crate::provider::Provider;
+use crate::store::StoreResult;
 
 pub const OPENID: &str = "openid";
 pub const OFFLINE_ACCESS: &str = "offline_access";
@@ -23,7 +25,7 @@ pub const OIDC_SCOPES: &[&str] = &[
 ];
 
 pub const SUPPORTED_CLAIMS: &[&str] = &[
-    "sub", "name", "family_name", "given_name", "middle_name", "nickname", "preferred_username", "profile", "picture",
+    "sub", "roles", "name", "family_name", "given_name", "middle_name", "nickname", "preferred_username", "profile", "picture",
     "website", "gender", "birthdate", "zoneinfo", "locale", "updated_at", "username", "created_at", "email",
     "email_verified", "phone_number", "phone_number_verified", "address", "custom_data", "identities", "sso_identities",
     "sid", "auth_time", "iss",
@@ -91,6 +93,16 @@ pub fn user_claims(user: &User, scopes: &[String], audience: Audience) -> Map<St
         }
     }
     claims
+}
+
+/// [`user_claims`] plus the claims that need the store (`roles`).
+pub async fn load_user_claims(provider: &Provider, user: &User, scopes: &[String], audience: Audience) -> StoreResult<Map<String, Value>> {
+    let mut claims = user_claims(user, scopes, audience);
+    if has(scopes, ROLES) {
+        let roles = provider.store.user_roles(&user.id).await?;
+        claims.insert("roles".into(), roles.into_iter().map(|role| Value::from(role.name)).collect());
+    }
+    Ok(claims)
 }
 
 fn add_profile_claims(user: &User, claims: &mut Map<String, Value>) {

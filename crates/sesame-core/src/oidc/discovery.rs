@@ -15,13 +15,15 @@ pub fn openid_configuration(provider: &Provider) -> Value {
         "userinfo_endpoint": format!("{issuer}/me"),
         "jwks_uri": format!("{issuer}/jwks"),
         "end_session_endpoint": format!("{issuer}/session/end"),
+        "introspection_endpoint": format!("{issuer}/token/introspection"),
+        "revocation_endpoint": format!("{issuer}/token/revocation"),
         "authorization_response_iss_parameter_supported": true,
         "claim_types_supported": ["normal"],
         "claims_parameter_supported": false,
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
         "code_challenge_methods_supported": ["S256"],
-        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "id_token_signing_alg_values_supported": [ALGORITHM],
         "response_modes_supported": ["query"],
         "response_types_supported": ["code"],
@@ -33,6 +35,6 @@ pub fn openid_configuration(provider: &Provider) -> Value {
 }
 
 pub fn jwks(provider: &Provider) -> Value {
-    let keys: Vec<Value> = provider.published_keys().iter().map(|key| key.public_jwk()).collect();
+    let keys: Vec<Value> = provider.key_set().published().iter().map(|key| key.public_jwk()).collect();
     json!({ "keys": keys })
 }

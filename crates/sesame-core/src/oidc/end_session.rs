@@ -5,7 +5,7 @@ use super::artifacts::{self, PendingLogout, SessionRecord};
 use super::authorize::live_session;
 use super::client::{check_post_logout_redirect_uri, load_client};
 use super::params::Params;
-use crate::crypto::{jws, secrets_equal};
+use crate::crypto::secrets_equal;
 use crate::error::OidcError;
 use crate::ids;
 use crate::provider::Provider;
@@ -95,7 +95,8 @@ async fn resolve_redirect(provider: &Provider, params: &Params) -> Result<Option
 
 /// The audience of an ID token we signed; expired hints are fine (that is their usual state).
 fn client_from_hint(provider: &Provider, hint: &str) -> Result<String, OidcError> {
-    let claims = jws::verify(hint, provider.published_keys())
+    let claims = provider
+        .verify_jws(hint)
         .filter(|claims| claims.get("iss").and_then(|iss| iss.as_str()) == Some(provider.issuer.as_str()))
         .ok_or_else(|| OidcError::invalid_request("could not validate id_token_hint"))?;
     claims

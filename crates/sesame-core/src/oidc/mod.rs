@@ -6,6 +6,7 @@ pub mod claims;
 pub mod client;
 pub mod discovery;
 pub mod end_session;
+pub mod introspection;
 pub mod params;
 pub mod resources;
 pub mod token;

@@ -24,6 +24,6 @@ pub async fn userinfo(provider: &Provider, access_token: Option<&str>) -> Result
         .await?
         .filter(|user| !user.is_suspended)
         .ok_or_else(|| OidcError::invalid_token("invalid token provided"))?;
-    let claims = claims::user_claims(&user, &token.record.scopes, Audience::UserInfo);
+    let claims = claims::load_user_claims(provider, &user, &token.record.scopes, Audience::UserInfo).await?;
     Ok((Value::Object(claims), token.record.client_id))
 }

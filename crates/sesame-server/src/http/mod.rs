@@ -5,6 +5,7 @@ mod cors;
 mod error;
 mod experience;
 mod extract;
+mod management;
 mod oidc;
 mod pages;
 
@@ -25,6 +26,8 @@ pub fn router(state: AppState) -> Router {
         .route("/auth", get(oidc::authorize).post(oidc::authorize))
         .route("/auth/{uid}", get(oidc::resume))
         .route("/token", post(oidc::post_token).options(cors::preflight))
+        .route("/token/introspection", post(oidc::post_introspection))
+        .route("/token/revocation", post(oidc::post_revocation))
         .route("/me", get(oidc::userinfo).post(oidc::userinfo).options(cors::preflight))
         .route("/session/end", get(oidc::end_session).post(oidc::end_session))
         .route("/session/end/confirm", post(oidc::confirm_end_session))
@@ -41,6 +44,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/oidc", oidc)
         .nest("/api/experience", experience_api)
+        .nest("/api", management::router())
         .route("/api/status", get(|| async { StatusCode::NO_CONTENT }))
         .route("/api/.well-known/sign-in-exp", get(pages::sign_in_experience))
         .route("/sign-in", get(pages::sign_in))

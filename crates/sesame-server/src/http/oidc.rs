@@ -9,7 +9,7 @@ use sesame_core::error::OidcError;
 use sesame_core::oidc::authorize::{self, AuthorizeOutcome};
 use sesame_core::oidc::end_session::{self, EndSessionOutcome};
 use sesame_core::oidc::params::Params;
-use sesame_core::oidc::{discovery, token, userinfo};
+use sesame_core::oidc::{discovery, introspection, token, userinfo};
 
 use super::cookies;
 use super::cors;
@@ -86,6 +86,30 @@ pub async fn post_token(State(state): State<AppState>, headers: HeaderMap, OAuth
             cors::allow(response, &origin)
         }
         _ => response,
+    }
+}
+
+/// `POST /oidc/token/introspection`.
+pub async fn post_introspection(State(state): State<AppState>, headers: HeaderMap, OAuthParams(params): OAuthParams) -> Response {
+    let result = match client_credentials(&headers, &params) {
+        Ok(credentials) => introspection::introspect(&state.provider, &params, &credentials).await,
+        Err(err) => Err(err),
+    };
+    match result {
+        Ok(body) => Json(body).into_response(),
+        Err(err) => OAuthJsonError(err).into_response(),
+    }
+}
+
+/// `POST /oidc/token/revocation`.
+pub async fn post_revocation(State(state): State<AppState>, headers: HeaderMap, OAuthParams(params): OAuthParams) -> Response {
+    let result = match client_credentials(&headers, &params) {
+        Ok(credentials) => introspection::revoke(&state.provider, &params, &credentials).await,
+        Err(err) => Err(err),
+    };
+    match result {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(err) => OAuthJsonError(err).into_response(),
     }
 }
 

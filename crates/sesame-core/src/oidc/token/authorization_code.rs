@@ -17,9 +17,6 @@ pub async fn handle(provider: &Provider, client: &AuthenticatedClient, params: &
     let code_value = params.require("code")?;
     let redirect_uri = params.require("redirect_uri")?;
     let verifier = params.get("code_verifier")?;
-    if !params.all_split("resource").is_empty() {
-        return Err(OidcError::invalid_target("resource indicator is missing, or unknown"));
-    }
     let code = artifacts::load_bearer::<CodeRecord>(provider, ArtifactKind::AuthorizationCode, code_value)
         .await?
         .ok_or_else(|| OidcError::invalid_grant("authorization code not found or expired"))?;
@@ -40,6 +37,7 @@ pub async fn handle(provider: &Provider, client: &AuthenticatedClient, params: &
         }
         Consumption::Missing => return Err(OidcError::invalid_grant("authorization code not found or expired")),
     }
+    let target = issue::resolve_target(provider, params, &code.record.resources, &code.record.scopes).await?;
     let user = provider
         .store
         .find_user(&code.record.account_id)
@@ -58,7 +56,7 @@ pub async fn handle(provider: &Provider, client: &AuthenticatedClient, params: &
     let now = provider.now_ms();
     let expires_at = now + provider.lifetimes.refresh_token * 1000;
     let refresh = issue::refresh_token(provider, &issuance, &code.record.scopes, &code.record.resources, now, expires_at).await?;
-    issue::respond(provider, &issuance, refresh).await
+    issue::respond(provider, &issuance, &target, refresh).await
 }
 
 /// A challenge stored means a verifier is required; a verifier without a challenge is an

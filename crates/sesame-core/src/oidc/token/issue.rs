@@ -1,18 +1,19 @@
-//! Minting tokens: opaque access tokens, refresh tokens and ID tokens.
+//! Minting tokens: opaque access tokens (for userinfo), JWT access tokens (for API
+//! resources), refresh tokens and ID tokens.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::error::OidcError;
 use crate::ids;
+use crate::model::{Resource, User};
 use crate::oidc::artifacts::{self, AccessTokenRecord, RefreshTokenRecord};
 use crate::oidc::claims::{self, Audience, OFFLINE_ACCESS, OPENID};
-use crate::model::User;
+use crate::oidc::params::Params;
 use crate::provider::Provider;
 use crate::store::ArtifactKind;
-use crate::crypto::jws;
 
 use super::TokenResponse;
 
@@ -27,25 +28,81 @@ pub(super) struct Issuance<'a> {
     pub nonce: Option<&'a str>,
 }
 
+/// Who the access token is for.
+pub(super) enum AccessTarget {
+    /// An opaque token for `/oidc/me`.
+    UserInfo,
+    /// A JWT for an API resource.
+    Resource(Resource),
+}
+
 pub fn pkce_s256(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
 /// The OIDC scopes among the granted ones: what an opaque (userinfo) token carries.
-pub(super) fn oidc_scopes(scopes: &[String]) -> Vec<String> {
+fn oidc_scopes(scopes: &[String]) -> Vec<String> {
     scopes.iter().filter(|s| claims::is_oidc_scope(s)).cloned().collect()
 }
 
-pub(super) fn has_scope(scopes: &[String], scope: &str) -> bool {
+fn has_scope(scopes: &[String], scope: &str) -> bool {
     scopes.iter().any(|s| s == scope)
 }
 
-/// Access token (opaque, for userinfo) + ID token; the refresh token is the caller's choice.
+/// `requested ∩ allowed`, in the order requested.
+pub(super) fn intersect(requested: &[String], allowed: &[String]) -> Vec<String> {
+    requested.iter().filter(|scope| allowed.contains(scope)).cloned().collect()
+}
+
+/// The access-token target of a code or refresh request: the one `resource` asked for (it
+/// must have been granted at authorization), else userinfo when `openid` was granted, else
+/// the default resource.
+pub(super) async fn resolve_target(
+    provider: &Provider,
+    params: &Params,
+    granted_resources: &[String],
+    scopes: &[String],
+) -> Result<AccessTarget, OidcError> {
+    let requested = params.all_split("resource");
+    let indicator = match requested.as_slice() {
+        [] if has_scope(scopes, OPENID) => return Ok(AccessTarget::UserInfo),
+        [] => return Ok(provider.store.default_resource().await?.map_or(AccessTarget::UserInfo, AccessTarget::Resource)),
+        [one] => one,
+        _ => return Err(OidcError::invalid_target("only a single resource indicator value is supported")),
+    };
+    if !granted_resources.contains(indicator) {
+        return Err(OidcError::invalid_target("the resource was not requested at authorization"));
+    }
+    let resource = provider
+        .store
+        .find_resource_by_indicator(indicator)
+        .await?
+        .ok_or_else(|| OidcError::invalid_target("resource indicator is missing, or unknown"))?;
+    Ok(AccessTarget::Resource(resource))
+}
+
+/// Access token for `target`, ID token when `openid` was granted; the refresh token is the
+/// caller's choice.
 pub(super) async fn respond(
     provider: &Provider,
     issuance: &Issuance<'_>,
+    target: &AccessTarget,
     refresh_token: Option<String>,
 ) -> Result<TokenResponse, OidcError> {
+    let (access_token, expires_in, scope) = match target {
+        AccessTarget::UserInfo => opaque_access_token(provider, issuance).await?,
+        AccessTarget::Resource(resource) => {
+            let permitted = provider.store.user_resource_scopes(&issuance.user.id, &resource.id).await?;
+            let scopes = intersect(issuance.scopes, &permitted);
+            let token = jwt_access_token(provider, &issuance.user.id, issuance.client_id, resource, &scopes, Map::new())?;
+            (token, resource.access_token_ttl, scopes.join(" "))
+        }
+    };
+    let id_token = if has_scope(issuance.scopes, OPENID) { Some(id_token(provider, issuance).await?) } else { None };
+    Ok(TokenResponse { access_token, expires_in, id_token, refresh_token, scope, token_type: "Bearer" })
+}
+
+async fn opaque_access_token(provider: &Provider, issuance: &Issuance<'_>) -> Result<(String, i64, String), OidcError> {
     let scopes = oidc_scopes(issuance.scopes);
     let access_token = ids::bearer_value();
     let record = AccessTokenRecord {
@@ -64,15 +121,40 @@ pub(super) async fn respond(
         artifacts::expires_in(provider, provider.lifetimes.access_token),
     )
     .await?;
-    let id_token = if has_scope(&scopes, OPENID) { Some(id_token(provider, issuance)?) } else { None };
-    Ok(TokenResponse {
-        access_token,
-        expires_in: provider.lifetimes.access_token,
-        id_token,
-        refresh_token,
-        scope: scopes.join(" "),
-        token_type: "Bearer",
-    })
+    Ok((access_token, provider.lifetimes.access_token, scopes.join(" ")))
+}
+
+/// A JWT access token for `resource` (oidc-provider's format, but `scope` always present and
+/// `aud` a string, which the SDKs' claim models require).
+pub(super) fn jwt_access_token(
+    provider: &Provider,
+    subject: &str,
+    client_id: &str,
+    resource: &Resource,
+    scopes: &[String],
+    extra: Map<String, Value>,
+) -> Result<String, OidcError> {
+    let now = provider.now_secs();
+    let mut claims = extra;
+    let standard = json!({
+        "jti": ids::bearer_value(),
+        "sub": subject,
+        "iat": now,
+        "exp": now + resource.access_token_ttl,
+        "scope": scopes.join(" "),
+        "client_id": client_id,
+        "iss": provider.issuer,
+        "aud": resource.indicator,
+    });
+    if let Value::Object(standard) = standard {
+        claims.extend(standard);
+    }
+    provider.sign_jws(Some("at+jwt"), &claims).map_err(signing_failed)
+}
+
+fn signing_failed(err: crate::crypto::keys::KeyError) -> OidcError {
+    tracing::error!(error = %err, "token signing failed");
+    OidcError::server_error("oops! something went wrong")
 }
 
 /// Saves a new refresh token of the grant, carrying `scopes`, when they hold `offline_access`.
@@ -111,9 +193,9 @@ pub(super) async fn refresh_token(
     Ok(Some(token))
 }
 
-fn id_token(provider: &Provider, issuance: &Issuance<'_>) -> Result<String, OidcError> {
+async fn id_token(provider: &Provider, issuance: &Issuance<'_>) -> Result<String, OidcError> {
     let now = provider.now_secs();
-    let mut claims: Map<String, Value> = claims::user_claims(issuance.user, issuance.scopes, Audience::IdToken);
+    let mut claims = claims::load_user_claims(provider, issuance.user, issuance.scopes, Audience::IdToken).await?;
     claims.insert("iss".into(), Value::from(provider.issuer.as_str()));
     claims.insert("aud".into(), Value::from(issuance.client_id));
     claims.insert("iat".into(), Value::from(now));
@@ -123,8 +205,5 @@ fn id_token(provider: &Provider, issuance: &Issuance<'_>) -> Result<String, Oidc
     if let Some(nonce) = issuance.nonce {
         claims.insert("nonce".into(), Value::from(nonce));
     }
-    jws::sign(provider.signing_key(), None, &claims).map_err(|err| {
-        tracing::error!(error = %err, "ID token signing failed");
-        OidcError::server_error("oops! something went wrong")
-    })
+    provider.sign_jws(None, &claims).map_err(signing_failed)
 }

@@ -2,6 +2,7 @@
 //! validates everything before it changes anything (a refused request burns nothing).
 
 mod authorization_code;
+mod client_credentials;
 mod issue;
 mod refresh_token;
 
@@ -34,6 +35,7 @@ pub async fn exchange(provider: &Provider, params: &Params, credentials: &Client
     match grant_type {
         authorization_code::GRANT_TYPE => authorization_code::handle(provider, &client, params).await,
         refresh_token::GRANT_TYPE => refresh_token::handle(provider, &client, params).await,
+        client_credentials::GRANT_TYPE => client_credentials::handle(provider, &client, params).await,
         _ => Err(OidcError::unsupported_grant_type("unsupported grant_type requested")),
     }
 }

@@ -20,8 +20,8 @@ const ROTATE_AFTER_PERCENT: i64 = 70;
 pub async fn handle(provider: &Provider, client: &AuthenticatedClient, params: &Params) -> Result<TokenResponse, OidcError> {
     let presented = params.require(GRANT_TYPE)?;
     let requested_scope = params.get("scope")?.map(split_scope);
-    if !params.all_split("resource").is_empty() || params.get("organization_id")?.is_some() {
-        return Err(OidcError::invalid_target("resource indicator is missing, or unknown"));
+    if params.get("organization_id")?.is_some() {
+        return Err(OidcError::invalid_target("organization tokens are not supported yet"));
     }
     let token = artifacts::load_bearer::<RefreshTokenRecord>(provider, ArtifactKind::RefreshToken, presented)
         .await?
@@ -34,6 +34,7 @@ pub async fn handle(provider: &Provider, client: &AuthenticatedClient, params: &
         .await?
         .ok_or_else(|| OidcError::invalid_grant("grant not found"))?;
     let scopes = narrow_scopes(&token.record.scopes, requested_scope)?;
+    let target = issue::resolve_target(provider, params, &token.record.resources, &scopes).await?;
     let user = provider
         .store
         .find_user(&token.record.account_id)
@@ -60,7 +61,7 @@ pub async fn handle(provider: &Provider, client: &AuthenticatedClient, params: &
     } else {
         Some(presented.to_owned())
     };
-    issue::respond(provider, &issuance, refresh).await
+    issue::respond(provider, &issuance, &target, refresh).await
 }
 
 /// A `scope` parameter may only narrow what the refresh token carries.

@@ -1,0 +1,29 @@
+//! Logto's Management API under `/api`: camelCase JSON, epoch-ms timestamps, `{code, message}`
+//! errors, `page`/`page_size` pagination. Every route requires a Management API token.
+
+mod applications;
+mod auth;
+mod configs;
+mod openapi;
+mod pagination;
+mod query;
+mod resources;
+mod roles;
+mod users;
+
+use axum::Router;
+
+use crate::AppState;
+
+pub use auth::ManagementCaller;
+pub use pagination::{paginated, PageQuery};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(applications::router())
+        .merge(users::router())
+        .merge(resources::router())
+        .merge(roles::router())
+        .merge(configs::router())
+        .merge(openapi::router())
+}

@@ -1,0 +1,561 @@
+//! `GET /api/swagger.json`: an OpenAPI 3.0 document of every route under `/api` (the
+//! Management API, the Experience API and the public endpoints), served without
+//! authentication like Logto's. Written by hand from one table; a test walks the router against
+//! it, so a route added without a line here fails the build's tests.
+
+use std::sync::LazyLock;
+
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Map, Value};
+
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/swagger.json", get(swagger))
+}
+
+async fn swagger() -> Response {
+    Json(DOCUMENT.clone()).into_response()
+}
+
+static DOCUMENT: LazyLock<Value> = LazyLock::new(document);
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Auth {
+    /// A Management API access token (Bearer JWT with the `all` scope).
+    Bearer,
+    /// The `_interaction` cookie of the sign-in flow.
+    Interaction,
+    Public,
+}
+
+struct Op {
+    method: &'static str,
+    path: &'static str,
+    tag: &'static str,
+    summary: &'static str,
+    auth: Auth,
+    body: Option<Value>,
+    status: u16,
+    response: Option<Value>,
+    query: Vec<(&'static str, Value, &'static str)>,
+    /// Answers 422 for a business rule (conflicts, wrong types, …).
+    unprocessable: bool,
+}
+
+fn op(method: &'static str, path: &'static str, tag: &'static str, summary: &'static str) -> Op {
+    Op { method, path, tag, summary, auth: Auth::Bearer, body: None, status: 200, response: None, query: Vec::new(), unprocessable: false }
+}
+
+impl Op {
+    fn body(mut self, schema: Value) -> Self {
+        self.body = Some(schema);
+        self
+    }
+
+    fn returns(mut self, status: u16, schema: Option<Value>) -> Self {
+        self.status = status;
+        self.response = schema;
+        self
+    }
+
+    fn ok(self, schema: Value) -> Self {
+        self.returns(200, Some(schema))
+    }
+
+    fn no_content(self) -> Self {
+        self.returns(204, None)
+    }
+
+    fn created(self) -> Self {
+        self.returns(201, None)
+    }
+
+    fn paginated(mut self) -> Self {
+        self.query.push(("page", json!({"type": "integer", "minimum": 1}), "Page number (1-based)."));
+        self.query.push(("page_size", json!({"type": "integer", "minimum": 1, "maximum": 100}), "Page size (default 20)."));
+        self
+    }
+
+    fn query(mut self, name: &'static str, schema: Value, description: &'static str) -> Self {
+        self.query.push((name, schema, description));
+        self
+    }
+
+    fn unprocessable(mut self) -> Self {
+        self.unprocessable = true;
+        self
+    }
+
+    fn auth(mut self, auth: Auth) -> Self {
+        self.auth = auth;
+        self
+    }
+}
+
+fn schema(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn list(items: Value) -> Value {
+    json!({ "type": "array", "items": items })
+}
+
+fn string() -> Value {
+    json!({ "type": "string" })
+}
+
+fn nullable_string() -> Value {
+    json!({ "type": "string", "nullable": true })
+}
+
+fn boolean() -> Value {
+    json!({ "type": "boolean" })
+}
+
+fn integer() -> Value {
+    json!({ "type": "integer" })
+}
+
+fn any_object() -> Value {
+    json!({ "type": "object", "additionalProperties": true })
+}
+
+fn object(properties: &[(&str, Value)], required: &[&str]) -> Value {
+    let properties: Map<String, Value> = properties.iter().map(|(name, schema)| ((*name).to_owned(), schema.clone())).collect();
+    let mut value = json!({ "type": "object", "properties": properties, "additionalProperties": false });
+    if !required.is_empty() {
+        value["required"] = json!(required);
+    }
+    value
+}
+
+fn ids(name: &str) -> Value {
+    object(&[(name, list(string()))], &[name])
+}
+
+/// Every route under `/api`, in the order they are documented.
+fn operations() -> Vec<Op> {
+    let application_metadata = object(&[("redirectUris", list(string())), ("postLogoutRedirectUris", list(string()))], &[]);
+    let identifier = object(&[("type", json!({"type": "string", "enum": ["username", "email", "phone"]})), ("value", string())], &["type", "value"]);
+    let user_fields = [
+        ("username", nullable_string()),
+        ("primaryEmail", nullable_string()),
+        ("primaryPhone", nullable_string()),
+        ("name", nullable_string()),
+        ("avatar", nullable_string()),
+        ("customData", any_object()),
+        ("profile", schema("UserProfile")),
+    ];
+    let mut create_user: Vec<(&str, Value)> = user_fields.to_vec();
+    create_user.push(("password", string()));
+    vec![
+        // --- public
+        op("get", "/api/status", "General", "Health check").auth(Auth::Public).no_content(),
+        op("get", "/api/swagger.json", "General", "This OpenAPI document").auth(Auth::Public).ok(any_object()),
+        op("get", "/api/.well-known/sign-in-exp", "Experience", "Sign-in experience settings for the hosted pages")
+            .auth(Auth::Public)
+            .ok(any_object()),
+        // --- applications
+        op("get", "/api/applications", "Applications", "List applications")
+            .paginated()
+            .query("types", string(), "Comma-separated application types.")
+            .ok(list(schema("Application"))),
+        op("post", "/api/applications", "Applications", "Create an application")
+            .body(object(
+                &[
+                    ("name", string()),
+                    ("type", schema("ApplicationType")),
+                    ("description", nullable_string()),
+                    ("oidcClientMetadata", application_metadata.clone()),
+                    ("customClientMetadata", any_object()),
+                    ("isThirdParty", boolean()),
+                ],
+                &["name", "type"],
+            ))
+            .ok(schema("Application")),
+        op("get", "/api/applications/{id}", "Applications", "Get an application").ok(schema("Application")),
+        op("patch", "/api/applications/{id}", "Applications", "Update an application")
+            .body(object(
+                &[
+                    ("name", string()),
+                    ("description", string()),
+                    ("oidcClientMetadata", application_metadata),
+                    ("customClientMetadata", any_object()),
+                    ("isThirdParty", boolean()),
+                ],
+                &[],
+            ))
+            .ok(schema("Application")),
+        op("delete", "/api/applications/{id}", "Applications", "Delete an application").no_content(),
+        op("get", "/api/applications/{id}/secrets", "Applications", "List the application's secrets").ok(list(schema("ApplicationSecret"))),
+        op("post", "/api/applications/{id}/secrets", "Applications", "Add a secret")
+            .body(object(&[("name", string()), ("expiresAt", json!({"type": "integer", "nullable": true}))], &["name"]))
+            .returns(201, Some(schema("ApplicationSecret")))
+            .unprocessable(),
+        op("delete", "/api/applications/{id}/secrets/{name}", "Applications", "Delete a secret").no_content(),
+        op("get", "/api/applications/{id}/roles", "Applications", "List the application's roles").ok(list(schema("Role"))),
+        op("post", "/api/applications/{id}/roles", "Applications", "Assign machine-to-machine roles").body(ids("roleIds")).created(),
+        op("delete", "/api/applications/{id}/roles/{roleId}", "Applications", "Remove a role from the application").no_content(),
+        // --- users
+        op("get", "/api/users", "Users", "List users")
+            .paginated()
+            .query("search", string(), "Case-insensitive substring of id, username, email, phone or name.")
+            .ok(list(schema("User"))),
+        op("post", "/api/users", "Users", "Create a user").body(object(&create_user, &[])).ok(schema("User")).unprocessable(),
+        op("get", "/api/users/{userId}", "Users", "Get a user").ok(schema("User")),
+        op("patch", "/api/users/{userId}", "Users", "Update a user (null clears a field)")
+            .body(object(&user_fields, &[]))
+            .ok(schema("User"))
+            .unprocessable(),
+        op("delete", "/api/users/{userId}", "Users", "Delete a user, ending its sessions").no_content(),
+        op("patch", "/api/users/{userId}/password", "Users", "Set the user's password")
+            .body(object(&[("password", string())], &["password"]))
+            .ok(schema("User")),
+        op("post", "/api/users/{userId}/password/verify", "Users", "Verify the user's password")
+            .body(object(&[("password", string())], &["password"]))
+            .no_content()
+            .unprocessable(),
+        op("get", "/api/users/{userId}/has-password", "Users", "Whether the user has a password")
+            .ok(object(&[("hasPassword", boolean())], &["hasPassword"])),
+        op("patch", "/api/users/{userId}/is-suspended", "Users", "Suspend (revoking sessions and grants) or reinstate a user")
+            .body(object(&[("isSuspended", boolean())], &["isSuspended"]))
+            .ok(schema("User")),
+        op("get", "/api/users/{userId}/custom-data", "Users", "Get the user's custom data").ok(any_object()),
+        op("patch", "/api/users/{userId}/custom-data", "Users", "Merge top-level keys into the user's custom data")
+            .body(object(&[("customData", any_object())], &["customData"]))
+            .ok(any_object()),
+        op("get", "/api/users/{userId}/profile", "Users", "Get the user's profile").ok(schema("UserProfile")),
+        op("patch", "/api/users/{userId}/profile", "Users", "Merge top-level claims into the user's profile")
+            .body(object(&[("profile", schema("UserProfile"))], &["profile"]))
+            .ok(schema("UserProfile")),
+        op("get", "/api/users/{userId}/roles", "Users", "List the user's roles").paginated().ok(list(schema("Role"))),
+        op("post", "/api/users/{userId}/roles", "Users", "Assign User roles").body(ids("roleIds")).created().unprocessable(),
+        op("put", "/api/users/{userId}/roles", "Users", "Replace the user's roles").body(ids("roleIds")).ok(list(schema("Role"))).unprocessable(),
+        op("delete", "/api/users/{userId}/roles/{roleId}", "Users", "Remove a role from the user").no_content(),
+        // --- API resources
+        op("get", "/api/resources", "API resources", "List API resources (all of them without pagination parameters)")
+            .paginated()
+            .query("includeScopes", boolean(), "Attach each resource's scopes.")
+            .ok(list(schema("Resource"))),
+        op("post", "/api/resources", "API resources", "Create an API resource")
+            .body(object(&[("name", string()), ("indicator", json!({"type": "string", "format": "uri"})), ("accessTokenTtl", integer())], &["name", "indicator"]))
+            .returns(201, Some(schema("Resource")))
+            .unprocessable(),
+        op("get", "/api/resources/{id}", "API resources", "Get an API resource").ok(schema("Resource")),
+        op("patch", "/api/resources/{id}", "API resources", "Update an API resource")
+            .body(object(&[("name", string()), ("accessTokenTtl", integer())], &[]))
+            .ok(schema("Resource")),
+        op("delete", "/api/resources/{id}", "API resources", "Delete an API resource and its scopes").no_content(),
+        op("patch", "/api/resources/{id}/is-default", "API resources", "Make the resource the default one (or not)")
+            .body(object(&[("isDefault", boolean())], &["isDefault"]))
+            .ok(schema("Resource")),
+        op("get", "/api/resources/{resourceId}/scopes", "API resources", "List the resource's scopes").paginated().ok(list(schema("Scope"))),
+        op("post", "/api/resources/{resourceId}/scopes", "API resources", "Create a scope")
+            .body(object(&[("name", string()), ("description", nullable_string())], &["name"]))
+            .returns(201, Some(schema("Scope")))
+            .unprocessable(),
+        op("patch", "/api/resources/{resourceId}/scopes/{scopeId}", "API resources", "Update a scope")
+            .body(object(&[("name", string()), ("description", nullable_string())], &[]))
+            .ok(schema("Scope"))
+            .unprocessable(),
+        op("delete", "/api/resources/{resourceId}/scopes/{scopeId}", "API resources", "Delete a scope").no_content(),
+        // --- roles
+        op("get", "/api/roles", "Roles", "List roles")
+            .paginated()
+            .query("type", schema("RoleType"), "Only roles of this type.")
+            .query("search", string(), "Case-insensitive substring of the name.")
+            .ok(list(schema("RoleWithHolders"))),
+        op("post", "/api/roles", "Roles", "Create a role")
+            .body(object(
+                &[("name", string()), ("description", string()), ("type", schema("RoleType")), ("scopeIds", list(string())), ("isDefault", boolean())],
+                &["name", "description"],
+            ))
+            .ok(schema("Role"))
+            .unprocessable(),
+        op("get", "/api/roles/{id}", "Roles", "Get a role").ok(schema("Role")),
+        op("patch", "/api/roles/{id}", "Roles", "Update a role")
+            .body(object(&[("name", string()), ("description", string()), ("isDefault", boolean())], &[]))
+            .ok(schema("Role"))
+            .unprocessable(),
+        op("delete", "/api/roles/{id}", "Roles", "Delete a role").no_content(),
+        op("get", "/api/roles/{id}/scopes", "Roles", "List the role's scopes (all of them without pagination parameters)")
+            .paginated()
+            .ok(list(schema("ScopeWithResource"))),
+        op("post", "/api/roles/{id}/scopes", "Roles", "Grant scopes to the role")
+            .body(ids("scopeIds"))
+            .returns(201, Some(list(schema("Scope"))))
+            .unprocessable(),
+        op("delete", "/api/roles/{id}/scopes/{scopeId}", "Roles", "Revoke a scope from the role").no_content(),
+        op("get", "/api/roles/{id}/users", "Roles", "List the role's users").paginated().ok(list(schema("User"))),
+        op("post", "/api/roles/{id}/users", "Roles", "Assign the role to users").body(ids("userIds")).created().unprocessable(),
+        op("delete", "/api/roles/{id}/users/{userId}", "Roles", "Remove the role from a user").no_content(),
+        op("get", "/api/roles/{id}/applications", "Roles", "List the role's applications").paginated().ok(list(schema("Application"))),
+        op("post", "/api/roles/{id}/applications", "Roles", "Assign the role to machine-to-machine applications")
+            .body(ids("applicationIds"))
+            .created()
+            .unprocessable(),
+        op("delete", "/api/roles/{id}/applications/{applicationId}", "Roles", "Remove the role from an application").no_content(),
+        // --- signing keys
+        op("get", "/api/configs/oidc/private-keys", "Configs", "List the signing keys (no private material)").ok(list(schema("PrivateKey"))),
+        op("post", "/api/configs/oidc/private-keys/rotate", "Configs", "Rotate the signing keys: the new key is published now and signs after the grace period")
+            .body(object(
+                &[("signingKeyAlgorithm", json!({"type": "string", "enum": ["EC"]})), ("gracePeriodSeconds", json!({"type": "integer", "minimum": 0, "default": 60}))],
+                &[],
+            ))
+            .ok(list(schema("PrivateKey"))),
+        op("delete", "/api/configs/oidc/private-keys/{keyId}", "Configs", "Delete a signing key that does not sign now").no_content().unprocessable(),
+        // --- Experience API
+        op("put", "/api/experience", "Experience", "Start an interaction with an event")
+            .auth(Auth::Interaction)
+            .body(object(&[("interactionEvent", schema("InteractionEvent"))], &["interactionEvent"]))
+            .no_content(),
+        op("put", "/api/experience/interaction-event", "Experience", "Change the interaction's event")
+            .auth(Auth::Interaction)
+            .body(object(&[("interactionEvent", schema("InteractionEvent"))], &["interactionEvent"]))
+            .no_content(),
+        op("post", "/api/experience/verification/password", "Experience", "Verify an identifier and password")
+            .auth(Auth::Interaction)
+            .body(object(&[("identifier", identifier.clone()), ("password", string())], &["identifier", "password"]))
+            .ok(schema("VerificationId"))
+            .unprocessable(),
+        op("post", "/api/experience/verification/new-password-identity", "Experience", "Register a username and password")
+            .auth(Auth::Interaction)
+            .body(object(&[("identifier", identifier), ("password", string())], &["identifier", "password"]))
+            .ok(schema("VerificationId"))
+            .unprocessable(),
+        op("post", "/api/experience/profile", "Experience", "Add a profile field for registration")
+            .auth(Auth::Interaction)
+            .body(object(&[("type", json!({"type": "string", "enum": ["username", "password"]})), ("value", string())], &["type", "value"]))
+            .no_content()
+            .unprocessable(),
+        op("post", "/api/experience/identification", "Experience", "Identify the user (201 when registering)")
+            .auth(Auth::Interaction)
+            .body(object(&[("verificationId", string())], &[]))
+            .no_content(),
+        op("post", "/api/experience/submit", "Experience", "Finish the interaction")
+            .auth(Auth::Interaction)
+            .ok(object(&[("redirectTo", string())], &["redirectTo"])),
+    ]
+}
+
+fn schemas() -> Value {
+    let address = object(
+        &[
+            ("formatted", string()),
+            ("streetAddress", string()),
+            ("locality", string()),
+            ("region", string()),
+            ("postalCode", string()),
+            ("country", string()),
+        ],
+        &[],
+    );
+    json!({
+        "Error": object(&[("code", string()), ("message", string()), ("data", json!({}))], &["code", "message"]),
+        "ApplicationType": { "type": "string", "enum": ["Native", "SPA", "Traditional", "MachineToMachine"] },
+        "RoleType": { "type": "string", "enum": ["User", "MachineToMachine"] },
+        "InteractionEvent": { "type": "string", "enum": ["SignIn", "Register", "ForgotPassword"] },
+        "VerificationId": object(&[("verificationId", string())], &["verificationId"]),
+        "Application": object(&[
+            ("tenantId", string()),
+            ("id", string()),
+            ("name", string()),
+            ("description", nullable_string()),
+            ("type", schema("ApplicationType")),
+            ("oidcClientMetadata", object(&[("redirectUris", list(string())), ("postLogoutRedirectUris", list(string()))], &[])),
+            ("customClientMetadata", any_object()),
+            ("protectedAppMetadata", json!({"type": "object", "nullable": true})),
+            ("customData", any_object()),
+            ("isThirdParty", boolean()),
+            ("createdAt", integer()),
+        ], &["id", "name", "type"]),
+        "ApplicationSecret": object(&[
+            ("applicationId", string()),
+            ("name", string()),
+            ("value", string()),
+            ("createdAt", integer()),
+            ("expiresAt", json!({"type": "integer", "nullable": true})),
+        ], &["applicationId", "name", "value"]),
+        "UserProfile": object(&[
+            ("familyName", string()),
+            ("givenName", string()),
+            ("middleName", string()),
+            ("nickname", string()),
+            ("preferredUsername", string()),
+            ("profile", string()),
+            ("website", string()),
+            ("gender", string()),
+            ("birthdate", string()),
+            ("zoneinfo", string()),
+            ("locale", string()),
+            ("address", address),
+        ], &[]),
+        "User": object(&[
+            ("id", string()),
+            ("username", nullable_string()),
+            ("primaryEmail", nullable_string()),
+            ("primaryPhone", nullable_string()),
+            ("name", nullable_string()),
+            ("avatar", nullable_string()),
+            ("customData", any_object()),
+            ("identities", any_object()),
+            ("lastSignInAt", json!({"type": "integer", "nullable": true})),
+            ("createdAt", integer()),
+            ("updatedAt", integer()),
+            ("profile", schema("UserProfile")),
+            ("applicationId", nullable_string()),
+            ("isSuspended", boolean()),
+            ("hasPassword", boolean()),
+        ], &["id"]),
+        "Resource": object(&[
+            ("tenantId", string()),
+            ("id", string()),
+            ("name", string()),
+            ("indicator", string()),
+            ("isDefault", boolean()),
+            ("accessTokenTtl", integer()),
+            ("scopes", list(schema("Scope"))),
+        ], &["id", "name", "indicator"]),
+        "Scope": object(&[
+            ("tenantId", string()),
+            ("id", string()),
+            ("resourceId", string()),
+            ("name", string()),
+            ("description", nullable_string()),
+            ("createdAt", integer()),
+        ], &["id", "resourceId", "name"]),
+        "ScopeWithResource": {
+            "allOf": [schema("Scope"), object(&[("resource", schema("Resource"))], &["resource"])]
+        },
+        "Role": object(&[
+            ("tenantId", string()),
+            ("id", string()),
+            ("name", string()),
+            ("description", string()),
+            ("type", schema("RoleType")),
+            ("isDefault", boolean()),
+            ("createdAt", integer()),
+        ], &["id", "name", "type"]),
+        "RoleWithHolders": {
+            "allOf": [schema("Role"), object(&[
+                ("usersCount", integer()),
+                ("featuredUsers", list(object(&[("id", string()), ("avatar", nullable_string()), ("name", nullable_string())], &["id"]))),
+                ("applicationsCount", integer()),
+                ("featuredApplications", list(object(&[("id", string()), ("name", string()), ("type", schema("ApplicationType"))], &["id"]))),
+            ], &[])]
+        },
+        "PrivateKey": object(&[
+            ("id", string()),
+            ("createdAt", json!({"type": "integer", "description": "Epoch seconds."})),
+            ("signingKeyAlgorithm", json!({"type": "string", "enum": ["EC"]})),
+            ("activatesAt", json!({"type": "integer", "description": "Epoch seconds from which the key signs."})),
+        ], &["id", "createdAt", "signingKeyAlgorithm"]),
+    })
+}
+
+/// Path parameters, from the `{name}` segments of an OpenAPI path.
+fn path_parameters(path: &str) -> Vec<Value> {
+    path.split('/')
+        .filter_map(|segment| segment.strip_prefix('{').and_then(|rest| rest.strip_suffix('}')))
+        .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
+        .collect()
+}
+
+fn error_response(description: &str) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": schema("Error") } } })
+}
+
+fn operation(op: &Op) -> Value {
+    let mut parameters = path_parameters(op.path);
+    parameters.extend(op.query.iter().map(|(name, schema, description)| {
+        json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema })
+    }));
+    let mut responses = Map::new();
+    let success = match &op.response {
+        Some(schema) => json!({ "description": "Success.", "content": { "application/json": { "schema": schema } } }),
+        None => json!({ "description": "Success." }),
+    };
+    responses.insert(op.status.to_string(), success);
+    if op.body.is_some() || !op.query.is_empty() {
+        responses.insert("400".into(), error_response("Invalid input (`guard.invalid_input`, `guard.invalid_pagination`)."));
+    }
+    if op.auth == Auth::Bearer {
+        responses.insert("401".into(), error_response("Missing or invalid access token (`auth.unauthorized`)."));
+        responses.insert("403".into(), error_response("The token lacks the `all` scope (`auth.forbidden`)."));
+    }
+    if op.path.contains('{') {
+        responses.insert("404".into(), error_response("Not found (`entity.not_found`)."));
+    }
+    if op.unprocessable {
+        responses.insert("422".into(), error_response("Refused by a business rule (conflict, wrong type, …)."));
+    }
+    let mut value = json!({
+        "tags": [op.tag],
+        "summary": op.summary,
+        "operationId": format!("{} {}", op.method.to_uppercase(), op.path),
+        "parameters": parameters,
+        "responses": responses,
+    });
+    value["security"] = match op.auth {
+        Auth::Bearer => json!([{ "bearerAuth": ["all"] }]),
+        Auth::Interaction => json!([{ "interactionCookie": [] }]),
+        Auth::Public => json!([]),
+    };
+    if let Some(body) = &op.body {
+        value["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": body } } });
+    }
+    value
+}
+
+fn document() -> Value {
+    let mut paths = Map::new();
+    for op in operations() {
+        let item = paths.entry(op.path).or_insert_with(|| json!({}));
+        item[op.method] = operation(&op);
+    }
+    json!({
+        "openapi": "3.0.1",
+        "info": {
+            "title": "Sesame API",
+            "description": "Logto-compatible Management API, Experience API and public endpoints of Sesame.",
+            "version": env!("CARGO_PKG_VERSION"),
+        },
+        "servers": [{ "url": "/" }],
+        "security": [{ "bearerAuth": ["all"] }],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "A client-credentials access token for the resource `https://default.logto.app/api` with the scope `all`.",
+                },
+                "interactionCookie": { "type": "apiKey", "in": "cookie", "name": "_interaction" },
+            },
+            "schemas": schemas(),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_is_unique_and_documents_its_path_parameters() {
+        let ops = operations();
+        let mut seen = std::collections::HashSet::new();
+        for op in &ops {
+            assert!(op.path.starts_with("/api/"), "{}", op.path);
+            assert!(seen.insert((op.method, op.path)), "duplicate {} {}", op.method, op.path);
+        }
+        let doc = document();
+        let params = &doc["paths"]["/api/resources/{resourceId}/scopes/{scopeId}"]["patch"]["parameters"];
+        assert_eq!(params.as_array().map(Vec::len), Some(2));
+        assert!(doc["components"]["schemas"]["User"]["properties"].get("passwordEncrypted").is_none());
+    }
+}
