@@ -6,8 +6,8 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 use sesame_core::model::{
-    Application, ApplicationSecret, ApplicationType, NewUser, OidcClientMetadata, Page, Resource,
-    Role, RoleType, Scope, User,
+    Application, ApplicationSecret, ApplicationType, ConnectorRecord, NewUser, OidcClientMetadata,
+    Page, Resource, Role, RoleType, Scope, User,
 };
 use sesame_core::store::{Artifact, ArtifactKind, StoreError, StoreResult};
 
@@ -343,6 +343,9 @@ const UNIQUE_CONSTRAINTS: &[UniqueConstraint] = &[
         "applications_roles.application_id, applications_roles.role_id",
         "role_id",
     ),
+    unique("connectors_pkey", "connectors.id", "id"),
+    // A surrogate key the database assigns: never violated in practice, mapped for completeness.
+    unique("sentinel_activities_pkey", "sentinel_activities.id", "id"),
 ];
 
 const SQLITE_UNIQUE_PREFIX: &str = "UNIQUE constraint failed: ";
@@ -534,6 +537,17 @@ pub(crate) fn role_from_row(row: &dyn Columns) -> StoreResult<Role> {
     })
 }
 
+pub(crate) fn connector_from_row(row: &dyn Columns) -> StoreResult<ConnectorRecord> {
+    Ok(ConnectorRecord {
+        id: row.text("id")?,
+        connector_id: row.text("connector_id")?,
+        config: row.json("config")?,
+        metadata: row.json("metadata")?,
+        sync_profile: row.flag("sync_profile")?,
+        created_at: row.int("created_at")?,
+    })
+}
+
 /// `kind` comes from the query, which already filtered on `model_name`.
 pub(crate) fn artifact_from_row(kind: ArtifactKind, row: &dyn Columns) -> StoreResult<Artifact> {
     Ok(Artifact {
@@ -575,6 +589,7 @@ mod tests {
             ("scopes__resource_id_name", "name"),
             ("roles__name", "name"),
             ("roles_pkey", "id"),
+            ("connectors_pkey", "id"),
         ] {
             assert_eq!(conflict_field(constraint), Some(field), "{constraint}");
         }
@@ -600,6 +615,7 @@ mod tests {
             ("UNIQUE constraint failed: scopes.resource_id, scopes.name", "name"),
             ("UNIQUE constraint failed: roles.name", "name"),
             ("UNIQUE constraint failed: roles.id", "id"),
+            ("UNIQUE constraint failed: connectors.id", "id"),
         ] {
             assert_eq!(conflict_field(message), Some(field), "{message}");
         }

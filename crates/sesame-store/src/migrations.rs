@@ -24,6 +24,15 @@ macro_rules! migrations_for {
                 description: "rbac",
                 sql: include_str!(concat!("../migrations/", $backend, "/0002_rbac.sql")),
             },
+            Migration {
+                version: 3,
+                description: "connectors_and_events",
+                sql: include_str!(concat!(
+                    "../migrations/",
+                    $backend,
+                    "/0003_connectors_and_events.sql"
+                )),
+            },
         ]
     };
 }

@@ -213,6 +213,20 @@ impl Transaction for SqlxTx<Postgres> {
         (&mut *self.0).execute(lock).await.map_err(store_error)?;
         Ok(())
     }
+
+    /// A transaction-scoped advisory lock in the two-key space (separate from the one-key
+    /// locks above): the first key is the schema and bucket, the second the event key. A hash
+    /// collision only makes unrelated keys wait for each other, never lets two holders in.
+    async fn serialize_event_key(&mut self, bucket: &str, key: &str) -> StoreResult<()> {
+        let lock = sqlx::query(
+            "SELECT pg_advisory_xact_lock(\
+             hashtext(coalesce(current_schema(), '') || ':' || $1), hashtext($2))",
+        )
+        .bind(bucket)
+        .bind(key);
+        (&mut *self.0).execute(lock).await.map_err(store_error)?;
+        Ok(())
+    }
 }
 
 impl Columns for PgRow {

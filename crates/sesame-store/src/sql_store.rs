@@ -6,13 +6,13 @@
 use async_trait::async_trait;
 use serde_json::Value;
 use sesame_core::model::{
-    Application, ApplicationSecret, ApplicationType, Listing, NewUser, Page, Resource, Role,
-    RoleType, Scope, User,
+    Application, ApplicationSecret, ApplicationType, ConnectorRecord, Listing, NewUser, Page,
+    Resource, Role, RoleType, Scope, User,
 };
 use sesame_core::store::{Artifact, ArtifactKind, Consumption, Store, StoreError, StoreResult};
 
 use crate::common::{
-    application_from_row, artifact_from_row, expect_one_row, new_user_record,
+    application_from_row, artifact_from_row, connector_from_row, expect_one_row, new_user_record,
     oidc_client_metadata_json, resource_from_row, role_from_row, scope_from_row, secret_from_row,
     user_from_row, Columns, ListQuery, Param, Statement,
 };
@@ -27,6 +27,13 @@ const APPLICATIONS_NEWEST_FIRST: &str = "applications.created_at DESC, applicati
 /// `seq` records insertion order, breaking ties between rows created in the same millisecond.
 const ROLES_BY_CREATION: &str = "roles.created_at, roles.seq";
 const SCOPES_BY_CREATION: &str = "scopes.created_at, scopes.seq";
+
+/// Counts the events of `$1`/`$2` strictly after `$3`, whether or not they have expired: the
+/// window (`since`) is the caller's, and expiry only says when a row may be purged.
+const COUNT_EVENTS: &str = "SELECT COUNT(*) AS total FROM sentinel_activities \
+     WHERE bucket = $1 AND key = $2 AND created_at > $3";
+const INSERT_EVENT: &str =
+    "INSERT INTO sentinel_activities (bucket, key, created_at, expires_at) VALUES ($1, $2, $3, $4)";
 
 /// Taken by every transaction that makes a resource the default. They clear the current default
 /// and then set the new one; run concurrently on PostgreSQL (READ COMMITTED), two of them can
@@ -67,6 +74,10 @@ pub(crate) trait Transaction: Send + Sized {
     /// Waits until no other transaction holds the lock called `name`, then holds it until this
     /// one ends: transactions taking the same lock run one after the other.
     async fn serialize(&mut self, name: &'static str) -> StoreResult<()>;
+    /// Like [`Transaction::serialize`], but the lock is the event key `(bucket, key)`, so
+    /// transactions on different keys need not wait for each other (on backends that can
+    /// tell keys apart; SQLite's single write lock serializes them all anyway).
+    async fn serialize_event_key(&mut self, bucket: &str, key: &str) -> StoreResult<()>;
 
     /// Runs a single-row write that must match a row: `NotFound` otherwise.
     async fn execute_one(&mut self, statement: Statement<'_>) -> StoreResult<()> {
@@ -219,6 +230,15 @@ impl<B: Backend> SqlStore<B> {
         .int(resource.access_token_ttl);
         tx.execute(insert).await?;
         tx.commit().await
+    }
+
+    /// The `total` column of a `COUNT(*)` row, as the unsigned count the trait returns.
+    fn total(row: Option<&impl Columns>) -> StoreResult<u64> {
+        let total = match row {
+            Some(row) => row.int("total")?,
+            None => 0,
+        };
+        u64::try_from(total).map_err(|_| StoreError::Backend(format!("negative row count {total}")))
     }
 
     /// Explains why `consume_artifact`'s conditional update matched nothing.
@@ -834,6 +854,128 @@ impl<B: Backend> Store for SqlStore<B> {
         Ok(self.db.execute(statement).await? == 1)
     }
 
+    // --- connectors
+    //
+    // Clarifications of the trait's contract, as implemented here:
+    // * `update_connector` and `delete_connector` return `NotFound` when no connector has the
+    //   id; `update_connector` leaves `connector_id` and `created_at` as inserted.
+    // * `list_connectors` orders by `created_at`, then by insertion order for equal times.
+    // * `config` holds secrets; nothing here logs it, and errors never echo bound values.
+
+    async fn insert_connector(&self, connector: &ConnectorRecord) -> StoreResult<()> {
+        let statement = Statement::new(
+            "INSERT INTO connectors (id, connector_id, config, metadata, sync_profile, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .text(connector.id.as_str())
+        .text(connector.connector_id.as_str())
+        .json(&connector.config)?
+        .json(&connector.metadata)?
+        .flag(connector.sync_profile)
+        .int(connector.created_at);
+        self.db.execute(statement).await?;
+        Ok(())
+    }
+
+    async fn find_connector(&self, id: &str) -> StoreResult<Option<ConnectorRecord>> {
+        let statement = Statement::new("SELECT * FROM connectors WHERE id = $1").text(id);
+        self.fetch_record(statement, connector_from_row).await
+    }
+
+    async fn list_connectors(&self) -> StoreResult<Vec<ConnectorRecord>> {
+        let statement = Statement::new("SELECT * FROM connectors ORDER BY created_at, seq");
+        self.fetch_records(statement, connector_from_row).await
+    }
+
+    async fn update_connector(&self, connector: &ConnectorRecord) -> StoreResult<()> {
+        let statement = Statement::new(
+            "UPDATE connectors SET config = $2, metadata = $3, sync_profile = $4 WHERE id = $1",
+        )
+        .text(connector.id.as_str())
+        .json(&connector.config)?
+        .json(&connector.metadata)?
+        .flag(connector.sync_profile);
+        expect_one_row(self.db.execute(statement).await?)
+    }
+
+    async fn delete_connector(&self, id: &str) -> StoreResult<()> {
+        let statement = Statement::new("DELETE FROM connectors WHERE id = $1").text(id);
+        expect_one_row(self.db.execute(statement).await?)
+    }
+
+    // --- events
+    //
+    // Clarifications of the trait's contract, as implemented here:
+    // * "after `since`" is strict: an event at exactly `since` is outside the window, in
+    //   `count_events` and `record_event_within_limit` alike.
+    // * Counting ignores `expires_at`: an expired event still counts until `purge_expired`
+    //   removes it, so callers should pick `expires_at >= at + window` (an event is then never
+    //   purged while a window could still include it).
+    // * `record_event_within_limit` is atomic with respect to other `record_event_within_limit`
+    //   calls on the same bucket and key; a concurrent plain `record_event` is not held back
+    //   and may take the last slot (or push the count past `limit`). With `limit == 0` nothing
+    //   is ever recorded.
+    // * Nothing here checks that `since < at` or `at < expires_at`; the caller's clock decides.
+
+    async fn record_event(
+        &self,
+        bucket: &str,
+        key: &str,
+        at: i64,
+        expires_at: i64,
+    ) -> StoreResult<()> {
+        let statement = Statement::new(INSERT_EVENT)
+            .text(bucket)
+            .text(key)
+            .int(at)
+            .int(expires_at);
+        self.db.execute(statement).await?;
+        Ok(())
+    }
+
+    async fn record_event_within_limit(
+        &self,
+        bucket: &str,
+        key: &str,
+        at: i64,
+        expires_at: i64,
+        since: i64,
+        limit: u64,
+    ) -> StoreResult<bool> {
+        // Count and insert in one write transaction that holds the key's lock from before the
+        // count until the commit, so the next caller's count includes this insert. PostgreSQL
+        // (READ COMMITTED) takes a fresh snapshot per statement, so the count, taken after the
+        // lock, sees every insert committed by earlier holders; SQLite's IMMEDIATE transaction
+        // holds the database's write lock throughout, across connections and processes.
+        let mut tx = self.db.begin().await?;
+        tx.serialize_event_key(bucket, key).await?;
+        let count = Statement::new(COUNT_EVENTS)
+            .text(bucket)
+            .text(key)
+            .int(since);
+        let total = Self::total(tx.fetch_optional(count).await?.as_ref())?;
+        if total >= limit {
+            // Dropping the transaction rolls it back and releases the lock.
+            return Ok(false);
+        }
+        let insert = Statement::new(INSERT_EVENT)
+            .text(bucket)
+            .text(key)
+            .int(at)
+            .int(expires_at);
+        tx.execute(insert).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn count_events(&self, bucket: &str, key: &str, since: i64) -> StoreResult<u64> {
+        let statement = Statement::new(COUNT_EVENTS)
+            .text(bucket)
+            .text(key)
+            .int(since);
+        Self::total(self.db.fetch_optional(statement).await?.as_ref())
+    }
+
     // --- OIDC artifacts
 
     async fn put_artifact(&self, artifact: &Artifact) -> StoreResult<()> {
@@ -917,9 +1059,21 @@ impl<B: Backend> Store for SqlStore<B> {
         self.db.execute(statement).await
     }
 
+    /// Clarification: the count is artifacts plus events deleted, both with `expires_at <= now`.
+    /// Artifacts' consumption state plays no part: a consumed but unexpired artifact stays.
     async fn purge_expired(&self, now: i64) -> StoreResult<u64> {
-        let statement =
-            Statement::new("DELETE FROM oidc_model_instances WHERE expires_at <= $1").int(now);
-        self.db.execute(statement).await
+        let mut tx = self.db.begin().await?;
+        let artifacts = tx
+            .execute(
+                Statement::new("DELETE FROM oidc_model_instances WHERE expires_at <= $1").int(now),
+            )
+            .await?;
+        let events = tx
+            .execute(
+                Statement::new("DELETE FROM sentinel_activities WHERE expires_at <= $1").int(now),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(artifacts + events)
     }
 }

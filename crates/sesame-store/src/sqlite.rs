@@ -215,6 +215,11 @@ impl Transaction for SqlxTx<Sqlite> {
     async fn serialize(&mut self, _name: &'static str) -> StoreResult<()> {
         Ok(())
     }
+
+    /// Nothing to do, for the same reason: the write lock covers every key at once.
+    async fn serialize_event_key(&mut self, _bucket: &str, _key: &str) -> StoreResult<()> {
+        Ok(())
+    }
 }
 
 impl Columns for SqliteRow {

@@ -13,8 +13,8 @@ use std::sync::Arc;
 use rand::Rng;
 use serde_json::json;
 use sesame_core::model::{
-    Application, ApplicationSecret, ApplicationType, Listing, NewUser, OidcClientMetadata, Page,
-    Resource, Role, RoleType, Scope, User,
+    Application, ApplicationSecret, ApplicationType, ConnectorRecord, Listing, NewUser,
+    OidcClientMetadata, Page, Resource, Role, RoleType, Scope, User,
 };
 use sesame_core::store::{Artifact, ArtifactKind, Consumption, Store, StoreError};
 use sesame_store::{connect, connect_postgres_schema, sqlite_url_for_dir};
@@ -90,6 +90,69 @@ async fn drop_schema(url: &str, schema: &str) {
     let _ = conn.close().await;
 }
 
+/// Two stores on one SQLite file, as two processes (nodes) would open it: separate pools.
+async fn run_two_on_sqlite<F, Fut>(case: F)
+where
+    F: FnOnce(Arc<dyn Store>, Arc<dyn Store>) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = sqlite_url_for_dir(dir.path());
+    let first = connect(&url).await.expect("sqlite connects");
+    let second = connect(&url).await.expect("sqlite connects again");
+    case(first, second).await;
+}
+
+/// Two stores on one PostgreSQL schema, as two nodes would have: separate pools.
+async fn run_two_on_postgres<F, Fut>(test_name: &str, case: F)
+where
+    F: FnOnce(Arc<dyn Store>, Arc<dyn Store>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let Some(url) = postgres_url(test_name) else {
+        return;
+    };
+    let schema = random_schema();
+    let first = connect_postgres_schema(&url, &schema)
+        .await
+        .expect("postgres connects");
+    let second = connect_postgres_schema(&url, &schema)
+        .await
+        .expect("postgres connects again");
+    let outcome = tokio::spawn(case(first, second)).await;
+    drop_schema(&url, &schema).await;
+    if let Err(failure) = outcome {
+        std::panic::resume_unwind(failure.into_panic());
+    }
+}
+
+/// Like `conformance!`, for cases given two stores (separate pools) on the same database.
+macro_rules! conformance_two_nodes {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite_two_nodes {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    crate::run_two_on_sqlite(crate::$case).await;
+                }
+            )*
+        }
+
+        mod postgres_two_nodes {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    crate::run_two_on_postgres(
+                        concat!("postgres_two_nodes::", stringify!($case)),
+                        crate::$case,
+                    )
+                    .await;
+                }
+            )*
+        }
+    };
+}
+
 macro_rules! conformance {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -159,6 +222,19 @@ conformance!(
     foreign_keys_hold_on_every_connection,
     user_scope_resolution,
     application_scope_resolution,
+    connector_crud_conflict_and_not_found,
+    connectors_list_by_creation_time_then_insertion,
+    event_counts_are_strictly_after_since_and_ignore_expiry,
+    event_buckets_and_keys_are_isolated,
+    event_within_limit_records_until_the_limit,
+    event_within_limit_concurrent_callers_record_exactly_one,
+    event_within_limit_concurrent_callers_fill_the_room_exactly,
+    purge_expired_removes_only_expired_events_and_artifacts,
+);
+
+conformance_two_nodes!(
+    event_within_limit_is_atomic_across_nodes,
+    connectors_and_events_are_shared_across_nodes,
 );
 
 // --- fixtures
@@ -2297,6 +2373,498 @@ async fn application_scope_resolution(store: Arc<dyn Store>) {
         .is_empty());
 }
 
+// --- connectors
+
+fn connector(id: &str, connector_id: &str, created_at: i64) -> ConnectorRecord {
+    ConnectorRecord {
+        id: id.to_owned(),
+        connector_id: connector_id.to_owned(),
+        config: json!({
+            "accessKeyId": "AKIDEXAMPLE",
+            "secretAccessKey": "wJalrXUtnFEMI",
+            "region": "eu-west-1",
+            "nested": {"list": [1, "1", null, true], "empty": {}},
+        }),
+        metadata: json!({"target": "ses", "name": {"en": "Email"}}),
+        sync_profile: false,
+        created_at,
+    }
+}
+
+fn connector_ids(connectors: &[ConnectorRecord]) -> Vec<&str> {
+    connectors.iter().map(|c| c.id.as_str()).collect()
+}
+
+async fn connector_crud_conflict_and_not_found(store: Arc<dyn Store>) {
+    let ses = connector("ses1", "aws-ses-mail", NOW);
+    store.insert_connector(&ses).await.unwrap();
+    assert_eq!(
+        store.find_connector("ses1").await.unwrap(),
+        Some(ses.clone())
+    );
+    assert_eq!(
+        store.find_connector("SES1").await.unwrap(),
+        None,
+        "ids are exact"
+    );
+    assert_eq!(store.find_connector("nope").await.unwrap(), None);
+
+    // A taken id conflicts whatever else differs, and the stored row is untouched.
+    let clash = connector("ses1", "discord-universal", NOW + 5);
+    assert_eq!(
+        conflict_field(store.insert_connector(&clash).await.unwrap_err()),
+        "id"
+    );
+    assert_eq!(
+        store.find_connector("ses1").await.unwrap(),
+        Some(ses.clone())
+    );
+
+    // Writes config, metadata and sync_profile only.
+    let updated = ConnectorRecord {
+        id: "ses1".to_owned(),
+        connector_id: "something-else".to_owned(),
+        config: json!({"region": "us-east-1"}),
+        metadata: json!({}),
+        sync_profile: true,
+        created_at: NOW + 99,
+    };
+    store.update_connector(&updated).await.unwrap();
+    assert_eq!(
+        store.find_connector("ses1").await.unwrap(),
+        Some(ConnectorRecord {
+            connector_id: "aws-ses-mail".to_owned(),
+            created_at: NOW,
+            ..updated.clone()
+        })
+    );
+
+    let ghost = ConnectorRecord {
+        id: "ghost".to_owned(),
+        ..updated
+    };
+    assert_not_found(store.update_connector(&ghost).await);
+    assert_eq!(store.find_connector("ghost").await.unwrap(), None);
+    assert_not_found(store.delete_connector("ghost").await);
+
+    store.delete_connector("ses1").await.unwrap();
+    assert_eq!(store.find_connector("ses1").await.unwrap(), None);
+    assert!(store.list_connectors().await.unwrap().is_empty());
+    assert_not_found(store.delete_connector("ses1").await);
+    // The id is free again.
+    store.insert_connector(&clash).await.unwrap();
+    assert_eq!(store.find_connector("ses1").await.unwrap(), Some(clash));
+}
+
+async fn connectors_list_by_creation_time_then_insertion(store: Arc<dyn Store>) {
+    assert!(store.list_connectors().await.unwrap().is_empty());
+    // Out of id order; b and a share a millisecond; z is older than all but inserted last.
+    for (id, created_at) in [("c", NOW + 1), ("b", NOW), ("a", NOW), ("z", NOW - 1)] {
+        store
+            .insert_connector(&connector(id, "aws-ses-mail", created_at))
+            .await
+            .unwrap();
+    }
+    let listed = store.list_connectors().await.unwrap();
+    assert_eq!(connector_ids(&listed), ["z", "b", "a", "c"]);
+    assert_eq!(listed[1], connector("b", "aws-ses-mail", NOW));
+
+    // Deleting and inserting again at an existing time: the newcomer goes after its peers.
+    store.delete_connector("b").await.unwrap();
+    store
+        .insert_connector(&connector("b", "discord-universal", NOW))
+        .await
+        .unwrap();
+    assert_eq!(
+        connector_ids(&store.list_connectors().await.unwrap()),
+        ["z", "a", "b", "c"]
+    );
+}
+
+// --- events
+
+const DAY: i64 = 86_400_000;
+
+async fn event_counts_are_strictly_after_since_and_ignore_expiry(store: Arc<dyn Store>) {
+    for at in [NOW - 10, NOW, NOW + 10] {
+        store
+            .record_event("sign_in_failed", "k1", at, at + DAY)
+            .await
+            .unwrap();
+    }
+    let count = |since: i64| {
+        let store = Arc::clone(&store);
+        async move {
+            store
+                .count_events("sign_in_failed", "k1", since)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(count(i64::MIN).await, 3);
+    assert_eq!(count(NOW - 11).await, 3);
+    assert_eq!(
+        count(NOW - 10).await,
+        2,
+        "an event at exactly `since` is outside"
+    );
+    assert_eq!(count(NOW - 1).await, 2);
+    assert_eq!(count(NOW).await, 1);
+    assert_eq!(count(NOW + 10).await, 0);
+
+    // An expired (but not yet purged) event still counts; two events in one millisecond both do.
+    store
+        .record_event("sign_in_failed", "k1", NOW + 20, NOW - DAY)
+        .await
+        .unwrap();
+    store
+        .record_event("sign_in_failed", "k1", NOW + 20, NOW + DAY)
+        .await
+        .unwrap();
+    assert_eq!(count(NOW + 10).await, 2);
+    assert_eq!(count(i64::MIN).await, 5);
+
+    assert_eq!(
+        store
+            .count_events("sign_in_failed", "nobody", i64::MIN)
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+async fn event_buckets_and_keys_are_isolated(store: Arc<dyn Store>) {
+    for (bucket, key, times) in [
+        ("sign_in_failed", "alice", 3),
+        ("sign_in_failed", "bob", 1),
+        ("verification_sent", "alice", 2),
+        // Separator-like characters do not make names run together.
+        ("sign_in_failed:alice", "", 4),
+        ("sign_in", "failed:alice", 5),
+    ] {
+        for i in 0..times {
+            store
+                .record_event(bucket, key, NOW + i, NOW + DAY)
+                .await
+                .unwrap();
+        }
+    }
+    for (bucket, key, expected) in [
+        ("sign_in_failed", "alice", 3),
+        ("sign_in_failed", "bob", 1),
+        ("verification_sent", "alice", 2),
+        ("verification_sent", "bob", 0),
+        ("sign_in_failed:alice", "", 4),
+        ("sign_in", "failed:alice", 5),
+        ("sign_in_failed", "ALICE", 0),
+        ("SIGN_IN_FAILED", "alice", 0),
+    ] {
+        assert_eq!(
+            store.count_events(bucket, key, i64::MIN).await.unwrap(),
+            expected,
+            "{bucket}/{key}"
+        );
+    }
+
+    // A full bucket/key leaves its neighbours room.
+    let record = |bucket: &'static str, key: &'static str| {
+        let store = Arc::clone(&store);
+        async move {
+            store
+                .record_event_within_limit(bucket, key, NOW + 100, NOW + DAY, NOW - 1, 3)
+                .await
+                .unwrap()
+        }
+    };
+    assert!(!record("sign_in_failed", "alice").await);
+    assert!(record("sign_in_failed", "bob").await);
+    assert!(record("verification_sent", "alice").await);
+    assert_eq!(
+        store
+            .count_events("sign_in_failed", "alice", i64::MIN)
+            .await
+            .unwrap(),
+        3
+    );
+}
+
+async fn event_within_limit_records_until_the_limit(store: Arc<dyn Store>) {
+    let (bucket, key) = ("sign_in_failed", "k1");
+    // Outside the window (at `since` exactly, and before): does not use up the limit.
+    for at in [NOW - 50, NOW] {
+        store
+            .record_event(bucket, key, at, NOW + DAY)
+            .await
+            .unwrap();
+    }
+    let within = |at: i64, since: i64, limit: u64| {
+        let store = Arc::clone(&store);
+        async move {
+            store
+                .record_event_within_limit(bucket, key, at, at + DAY, since, limit)
+                .await
+                .unwrap()
+        }
+    };
+    assert!(within(NOW + 1, NOW, 3).await);
+    assert!(within(NOW + 2, NOW, 3).await);
+    assert!(within(NOW + 3, NOW, 3).await);
+    assert!(!within(NOW + 4, NOW, 3).await, "the fourth is refused");
+    assert!(!within(NOW + 5, NOW, 3).await);
+    assert_eq!(
+        store.count_events(bucket, key, NOW).await.unwrap(),
+        3,
+        "refusals record nothing"
+    );
+    // A larger limit, or a later window, has room again.
+    assert!(within(NOW + 6, NOW, 4).await);
+    assert!(!within(NOW + 7, NOW, 4).await);
+    assert!(
+        within(NOW + 8, NOW + 2, 3).await,
+        "window after NOW+2 holds NOW+3 and NOW+6"
+    );
+    assert!(!within(NOW + 9, NOW + 2, 3).await);
+    // A limit of zero never records.
+    assert!(!within(NOW + 10, NOW + 1_000, 0).await);
+    assert!(!within(NOW + 10, i64::MAX, 0).await);
+    // A limit beyond i64 is no limit at all.
+    assert!(within(NOW + 11, i64::MIN, u64::MAX).await);
+    assert_eq!(
+        store.count_events(bucket, key, i64::MIN).await.unwrap(),
+        2 + 6
+    );
+}
+
+/// Spawns `callers` concurrent `record_event_within_limit` calls, spread over `stores` in turn,
+/// and returns how many recorded.
+async fn race_within_limit(
+    stores: &[Arc<dyn Store>],
+    key: &str,
+    callers: i64,
+    limit: u64,
+) -> usize {
+    let barrier = Arc::new(tokio::sync::Barrier::new(usize::try_from(callers).unwrap()));
+    let tasks: Vec<_> = (0..callers)
+        .map(|i| {
+            let store = Arc::clone(&stores[usize::try_from(i).unwrap() % stores.len()]);
+            let barrier = Arc::clone(&barrier);
+            let key = key.to_owned();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                store
+                    .record_event_within_limit(
+                        "sign_in_failed",
+                        &key,
+                        NOW + i,
+                        NOW + DAY,
+                        NOW - 1,
+                        limit,
+                    )
+                    .await
+            })
+        })
+        .collect();
+    let mut recorded = 0;
+    for task in tasks {
+        if task.await.expect("task").expect("store") {
+            recorded += 1;
+        }
+    }
+    recorded
+}
+
+async fn event_within_limit_concurrent_callers_record_exactly_one(store: Arc<dyn Store>) {
+    let stores = [store];
+    for (round, key) in ["k1", "k2", "k3"].into_iter().enumerate() {
+        // Room for exactly one more: limit - 1 events already in the window.
+        let limit = u64::try_from(round).unwrap() + 1;
+        for i in 0..i64::try_from(round).unwrap() {
+            stores[0]
+                .record_event("sign_in_failed", key, NOW + i, NOW + DAY)
+                .await
+                .unwrap();
+        }
+        assert_eq!(
+            race_within_limit(&stores, key, 16, limit).await,
+            1,
+            "round {round}"
+        );
+        assert_eq!(
+            stores[0]
+                .count_events("sign_in_failed", key, NOW - 1)
+                .await
+                .unwrap(),
+            limit
+        );
+    }
+}
+
+async fn event_within_limit_concurrent_callers_fill_the_room_exactly(store: Arc<dyn Store>) {
+    let stores = [store];
+    assert_eq!(race_within_limit(&stores, "k1", 16, 5).await, 5);
+    assert_eq!(
+        stores[0]
+            .count_events("sign_in_failed", "k1", i64::MIN)
+            .await
+            .unwrap(),
+        5
+    );
+    // Different keys do not take each other's room.
+    let (a, b) = tokio::join!(
+        race_within_limit(&stores, "k2", 8, 2),
+        race_within_limit(&stores, "k3", 8, 3),
+    );
+    assert_eq!((a, b), (2, 3));
+}
+
+/// Two nodes (separate pools on one database) racing for the last slot: one records.
+async fn event_within_limit_is_atomic_across_nodes(first: Arc<dyn Store>, second: Arc<dyn Store>) {
+    let stores = [first, second];
+    for round in 0..3 {
+        let key = format!("k{round}");
+        // One event already in the window; room for one more.
+        stores[round % 2]
+            .record_event("sign_in_failed", &key, NOW, NOW + DAY)
+            .await
+            .unwrap();
+        assert_eq!(
+            race_within_limit(&stores, &key, 16, 2).await,
+            1,
+            "round {round}"
+        );
+        for store in &stores {
+            assert_eq!(
+                store
+                    .count_events("sign_in_failed", &key, NOW - 1)
+                    .await
+                    .unwrap(),
+                2
+            );
+        }
+    }
+    // And with more room, exactly that many across both nodes.
+    assert_eq!(race_within_limit(&stores, "wide", 16, 7).await, 7);
+}
+
+async fn connectors_and_events_are_shared_across_nodes(
+    first: Arc<dyn Store>,
+    second: Arc<dyn Store>,
+) {
+    first
+        .insert_connector(&connector("c1", "aws-ses-mail", NOW))
+        .await
+        .unwrap();
+    assert_eq!(
+        conflict_field(
+            second
+                .insert_connector(&connector("c1", "aws-ses-mail", NOW))
+                .await
+                .unwrap_err()
+        ),
+        "id"
+    );
+    assert_eq!(
+        connector_ids(&second.list_connectors().await.unwrap()),
+        ["c1"]
+    );
+    second.record_event("b", "k", NOW, NOW + 1).await.unwrap();
+    assert_eq!(first.count_events("b", "k", NOW - 1).await.unwrap(), 1);
+    assert_eq!(first.purge_expired(NOW + 1).await.unwrap(), 1);
+    assert_eq!(second.count_events("b", "k", NOW - 1).await.unwrap(), 0);
+}
+
+async fn purge_expired_removes_only_expired_events_and_artifacts(store: Arc<dyn Store>) {
+    // Events expiring before, at and after `now`, in two buckets.
+    for (bucket, expires_at) in [
+        ("sign_in_failed", NOW - 1),
+        ("sign_in_failed", NOW),
+        ("sign_in_failed", NOW + 1),
+        ("verification_sent", NOW - DAY),
+        ("verification_sent", NOW + DAY),
+    ] {
+        store
+            .record_event(bucket, "k1", NOW - 100, expires_at)
+            .await
+            .unwrap();
+    }
+    // Artifacts: expired, at the edge, alive, and consumed but alive.
+    let expiring = |id: &str, expires_at: i64| Artifact {
+        expires_at,
+        ..artifact(ArtifactKind::AccessToken, id, None, None)
+    };
+    for a in [
+        expiring("past", NOW - 1),
+        expiring("edge", NOW),
+        expiring("future", NOW + 1),
+        Artifact {
+            consumed_at: Some(NOW - 5),
+            ..expiring("consumed", NOW + 1)
+        },
+    ] {
+        store.put_artifact(&a).await.unwrap();
+    }
+    store
+        .insert_connector(&connector("c1", "aws-ses-mail", NOW - DAY))
+        .await
+        .unwrap();
+
+    assert_eq!(
+        store.purge_expired(NOW).await.unwrap(),
+        3 + 2,
+        "3 events and 2 artifacts"
+    );
+
+    assert_eq!(
+        store
+            .count_events("sign_in_failed", "k1", i64::MIN)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .count_events("verification_sent", "k1", i64::MIN)
+            .await
+            .unwrap(),
+        1
+    );
+    for (id, kept) in [
+        ("past", false),
+        ("edge", false),
+        ("future", true),
+        ("consumed", true),
+    ] {
+        let found = store
+            .find_artifact(ArtifactKind::AccessToken, id, NOW - 10)
+            .await
+            .unwrap();
+        assert_eq!(found.is_some(), kept, "{id}");
+    }
+    assert_eq!(
+        store
+            .find_artifact(ArtifactKind::AccessToken, "consumed", NOW - 10)
+            .await
+            .unwrap()
+            .unwrap()
+            .consumed_at,
+        Some(NOW - 5)
+    );
+    assert!(
+        store.find_connector("c1").await.unwrap().is_some(),
+        "connectors never expire"
+    );
+    assert_eq!(store.purge_expired(NOW).await.unwrap(), 0);
+    // Only events remain to go a day later.
+    assert_eq!(store.purge_expired(NOW + DAY).await.unwrap(), 2 + 2);
+    assert_eq!(
+        store
+            .count_events("verification_sent", "k1", i64::MIN)
+            .await
+            .unwrap(),
+        0
+    );
+}
+
 // --- migrations and startup
 
 #[tokio::test]
@@ -2425,6 +2993,15 @@ async fn check_upgraded(store: Arc<dyn Store>) {
     assert_eq!(role_ids(&store.user_roles("old").await.unwrap()), ["r1"]);
     store.delete_user("old").await.unwrap();
     assert_eq!(store.role_users("r1", Page::ALL).await.unwrap().total, 0);
+    // Later migrations are applied too.
+    store
+        .insert_connector(&connector("c1", "aws-ses-mail", NOW))
+        .await
+        .unwrap();
+    assert!(store
+        .record_event_within_limit("b", "k", NOW, NOW + 1, NOW - 1, 1)
+        .await
+        .unwrap());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
