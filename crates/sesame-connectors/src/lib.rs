@@ -4,7 +4,8 @@
 //! the factory registry served as Logto's `GET /api/connector-factories`, config validation
 //! with Logto's `connector.*` error codes, secret redaction for logs, and the built-in
 //! connectors — AWS SES email (`aws-ses-mail`, SES API v2 signed with a hand-written SigV4) and
-//! Discord social (`discord-universal`, OAuth 2.0) — each talking to its upstream over
+//! Discord social (`discord-universal`, OAuth 2.0), plus the development email connector
+//! (`mock-email-service`) that writes messages to a file — each talking to its upstream over
 //! `reqwest`. It has no HTTP server and no database. With the `testing` feature,
 //! the `testing` module provides fake SES and Discord servers on loopback ports.
 
@@ -14,6 +15,7 @@ pub mod connector;
 pub mod discord;
 pub mod error;
 pub mod factory;
+pub mod mock_email;
 pub mod registry;
 pub mod ses;
 pub mod template;

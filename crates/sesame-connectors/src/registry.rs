@@ -8,11 +8,12 @@ use crate::connector::{ConnectorOptions, EmailConnector, SocialConnector};
 use crate::discord::{self, DiscordConfig, DiscordConnector};
 use crate::error::ConnectorError;
 use crate::factory::ConnectorFactory;
+use crate::mock_email::{self, MockEmailConnector};
 use crate::ses::{self, AwsSesConfig, AwsSesConnector};
 
 /// Every built-in factory, as `GET /api/connector-factories` lists them.
 pub fn factories() -> Vec<ConnectorFactory> {
-    vec![ses::factory(), discord::factory()]
+    vec![ses::factory(), discord::factory(), mock_email::factory()]
 }
 
 /// The factory with this id.
@@ -31,6 +32,7 @@ pub fn validate_config(factory_id: &str, config: &Value) -> Result<(), Connector
     match factory_id {
         ses::FACTORY_ID => AwsSesConfig::parse(config).map(drop),
         discord::FACTORY_ID => DiscordConfig::parse(config).map(drop),
+        mock_email::FACTORY_ID => mock_email::validate(config),
         other => Err(unknown(other)),
     }
 }
@@ -43,6 +45,7 @@ pub fn email_connector(
 ) -> Result<Arc<dyn EmailConnector>, ConnectorError> {
     match factory_id {
         ses::FACTORY_ID => Ok(Arc::new(AwsSesConnector::new(config, options)?)),
+        mock_email::FACTORY_ID => Ok(Arc::new(MockEmailConnector::new(config)?)),
         other => Err(unknown(other)),
     }
 }

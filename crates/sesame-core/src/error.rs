@@ -54,14 +54,14 @@ impl From<StoreError> for OidcError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
     pub status: u16,
-    pub code: &'static str,
+    pub code: Cow<'static, str>,
     pub message: Cow<'static, str>,
     pub data: Option<Value>,
 }
 
 impl ApiError {
-    pub fn new(status: u16, code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
-        Self { status, code, message: message.into(), data: None }
+    pub fn new(status: u16, code: impl Into<Cow<'static, str>>, message: impl Into<Cow<'static, str>>) -> Self {
+        Self { status, code: code.into(), message: message.into(), data: None }
     }
 
     pub fn with_data(mut self, data: Value) -> Self {
@@ -92,6 +92,13 @@ impl From<crate::crypto::password::PasswordError> for ApiError {
     }
 }
 
+impl From<sesame_connectors::ConnectorError> for ApiError {
+    /// Connector messages are written for users and never hold secrets or upstream bodies.
+    fn from(err: sesame_connectors::ConnectorError) -> Self {
+        Self::new(err.status(), err.logto_code(), err.message().to_owned())
+    }
+}
+
 /// Logto's error codes, one home for all of them.
 pub mod codes {
     pub const GUARD_INVALID_INPUT: &str = "guard.invalid_input";
@@ -105,6 +112,7 @@ pub mod codes {
     pub const SESSION_INVALID_CREDENTIALS: &str = "session.invalid_credentials";
     pub const SESSION_VERIFICATION_NOT_FOUND: &str = "session.verification_session_not_found";
     pub const SESSION_IDENTIFIER_NOT_FOUND: &str = "session.identifier_not_found";
+    pub const SESSION_VERIFICATION_FAILED: &str = "session.verification_failed";
     pub const SESSION_INTERACTION_EVENT_NOT_SET: &str = "session.interaction_not_found";
     pub const USER_SUSPENDED: &str = "user.suspended";
     pub const USER_NOT_EXIST: &str = "user.user_not_exist";
@@ -114,4 +122,14 @@ pub mod codes {
     pub const USER_MISSING_PROFILE: &str = "user.missing_profile";
     pub const USER_INVALID_USERNAME: &str = "user.invalid_username";
     pub const PASSWORD_REJECTED: &str = "password.rejected";
+    pub const USER_SIGN_IN_METHOD_NOT_ENABLED: &str = "user.sign_in_method_not_enabled";
+    pub const USER_SIGN_UP_METHOD_NOT_ENABLED: &str = "user.sign_up_method_not_enabled";
+    pub const USER_SAME_PASSWORD: &str = "user.same_password";
+    pub const CONNECTOR_NOT_FOUND: &str = "connector.not_found";
+    pub const REQUEST_MESSAGE_RATE_LIMITED: &str = "request.message_rate_limited";
+    pub const VERIFICATION_CODE_EXPIRED: &str = "verification_code.expired";
+    pub const VERIFICATION_CODE_EXCEED_MAX_TRY: &str = "verification_code.exceed_max_try";
+    pub const VERIFICATION_CODE_MISMATCH: &str = "verification_code.code_mismatch";
+    pub const VERIFICATION_CODE_EMAIL_MISMATCH: &str = "verification_code.email_mismatch";
+    pub const VERIFICATION_CODE_PHONE_MISMATCH: &str = "verification_code.phone_mismatch";
 }

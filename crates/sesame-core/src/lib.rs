@@ -13,4 +13,5 @@ pub mod model;
 pub mod oidc;
 pub mod provider;
 pub mod provision;
+pub mod sign_in_experience;
 pub mod store;

@@ -186,3 +186,19 @@ pub struct Listing<T> {
     pub items: Vec<T>,
     pub total: u64,
 }
+
+/// A configured connector instance (Logto's `connectors` row).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectorRecord {
+    /// The instance id (what `/api/connectors/:id` and `/callback/:id` name).
+    pub id: String,
+    /// The factory id, e.g. `aws-ses-mail`, `discord-universal`.
+    pub connector_id: String,
+    /// Holds secrets (access keys, client secrets): never log it unredacted.
+    pub config: Value,
+    /// `target`, `name`, `logo`… overrides.
+    pub metadata: Value,
+    pub sync_profile: bool,
+    pub created_at: i64,
+}

@@ -20,6 +20,8 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Keys(#[from] KeyRingError),
+    #[error(transparent)]
+    Connectors(#[from] sesame_connectors::ConnectorError),
     #[error("stored configuration {0} is malformed")]
     MalformedConfig(&'static str),
 }
@@ -65,6 +67,8 @@ pub struct Provider {
     pub keys: KeyRing,
     /// The Management API's resource indicator (Logto's `https://default.logto.app/api`).
     pub management_api: String,
+    /// How connectors reach their upstreams (endpoint overrides come from server settings).
+    pub connector_options: sesame_connectors::ConnectorOptions,
     cookie_keys: Vec<String>,
 }
 
@@ -90,6 +94,7 @@ impl Provider {
             passwords: PasswordHasherPool::new(parallelism),
             keys,
             management_api: DEFAULT_MANAGEMENT_API.to_owned(),
+            connector_options: sesame_connectors::ConnectorOptions::new()?,
             cookie_keys,
         })
     }

@@ -7,7 +7,7 @@ use url::Url;
 use crate::crypto::password::PasswordHasherPool;
 use crate::error::{codes, ApiError};
 use crate::ids;
-use crate::model::{Application, ApplicationSecret, ApplicationType, NewUser, OidcClientMetadata, User};
+use crate::model::{Application, ApplicationSecret, ApplicationType, NewUser, OidcClientMetadata, Page, RoleType, User};
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, Clone)]
@@ -91,10 +91,21 @@ pub async fn create_user(store: &dyn Store, hasher: &PasswordHasherPool, input: 
         password_encryption_method,
         name: input.name,
     };
-    store.insert_user(&new_user, now).await.map_err(|err| match err {
+    insert_user(store, &new_user, now).await.map_err(|err| match err {
         StoreError::Conflict { field } => conflict(&field),
         other => other.into(),
     })
+}
+
+/// Inserts a user and gives it the default roles, as every way of creating users must.
+pub async fn insert_user(store: &dyn Store, new_user: &NewUser, now: i64) -> Result<User, StoreError> {
+    let user = store.insert_user(new_user, now).await?;
+    let defaults = store.list_roles(Some(RoleType::User), None, Page::ALL).await?;
+    let default_ids: Vec<String> = defaults.items.into_iter().filter(|role| role.is_default).map(|role| role.id).collect();
+    if !default_ids.is_empty() {
+        store.add_user_roles(&user.id, &default_ids).await?;
+    }
+    Ok(user)
 }
 
 fn conflict(field: &str) -> ApiError {

@@ -6,7 +6,7 @@
 use async_trait::async_trait;
 use serde_json::Value;
 
-use crate::model::{Application, ApplicationSecret, ApplicationType, Listing, NewUser, Page, Resource, Role, RoleType, Scope, User};
+use crate::model::{Application, ApplicationSecret, ApplicationType, ConnectorRecord, Listing, NewUser, Page, Resource, Role, RoleType, Scope, User};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -166,6 +166,35 @@ pub trait Store: Send + Sync + 'static {
     /// Replaces the row only if it still holds `expected`; returns whether it did.
     async fn swap_config(&self, key: &str, expected: &Value, value: &Value) -> StoreResult<bool>;
 
+    // --- connectors
+    /// `Conflict{field: "id"}` on a taken id.
+    async fn insert_connector(&self, connector: &ConnectorRecord) -> StoreResult<()>;
+    async fn find_connector(&self, id: &str) -> StoreResult<Option<ConnectorRecord>>;
+    /// All connectors, by creation time.
+    async fn list_connectors(&self) -> StoreResult<Vec<ConnectorRecord>>;
+    /// Writes config, metadata and sync_profile.
+    async fn update_connector(&self, connector: &ConnectorRecord) -> StoreResult<()>;
+    async fn delete_connector(&self, id: &str) -> StoreResult<()>;
+
+    // --- events (rate limits and lockout), counted in time windows by every node alike
+    /// Records one event of `bucket` for `key` (e.g. a hashed identifier) at `at`, kept until
+    /// `expires_at`.
+    async fn record_event(&self, bucket: &str, key: &str, at: i64, expires_at: i64) -> StoreResult<()>;
+    /// Records the event only if fewer than `limit` events of `bucket`/`key` happened after
+    /// `since`; returns whether it was recorded. Atomic across connections and nodes: N
+    /// concurrent callers with room for one event record exactly one.
+    async fn record_event_within_limit(
+        &self,
+        bucket: &str,
+        key: &str,
+        at: i64,
+        expires_at: i64,
+        since: i64,
+        limit: u64,
+    ) -> StoreResult<bool>;
+    /// How many events of `bucket`/`key` happened after `since`.
+    async fn count_events(&self, bucket: &str, key: &str, since: i64) -> StoreResult<u64>;
+
     // --- OIDC artifacts
     async fn put_artifact(&self, artifact: &Artifact) -> StoreResult<()>;
     /// The artifact, if present and not expired at `now` (consumed ones are returned too).
@@ -176,6 +205,6 @@ pub trait Store: Send + Sync + 'static {
     async fn revoke_grant(&self, grant_id: &str) -> StoreResult<u64>;
     /// Deletes every artifact (sessions, grants, tokens) of a user.
     async fn revoke_account(&self, account_id: &str) -> StoreResult<u64>;
-    /// Deletes artifacts that expired at or before `now`; returns how many went.
+    /// Deletes artifacts and events that expired at or before `now`; returns how many went.
     async fn purge_expired(&self, now: i64) -> StoreResult<u64>;
 }

@@ -12,6 +12,7 @@ use reqwest::header::{HeaderMap, LOCATION};
 use reqwest::{redirect, Client, Response, StatusCode};
 use serde_json::{json, Value};
 use sesame_core::clock::{Clock, ManualClock};
+use sesame_connectors::ConnectorOptions;
 use sesame_core::ids;
 use sesame_core::manage::seed::MANAGEMENT_ROLE;
 use sesame_core::model::{ApplicationType, Resource, Role, RoleType, Scope};
@@ -27,7 +28,54 @@ pub struct TestServer {
     pub base: String,
     pub provider: Arc<Provider>,
     pub clock: Arc<ManualClock>,
+    pub backend: Backend,
     _dir: tempfile::TempDir,
+    /// The PostgreSQL schema this server lives in, dropped with it.
+    schema: Option<(String, String)>,
+}
+
+/// Which store a test server runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub const POSTGRES_URL_VAR: &str = "SESAME_TEST_POSTGRES_URL";
+
+/// The backends a test should run on: SQLite always, PostgreSQL when `SESAME_TEST_POSTGRES_URL`
+/// is set (otherwise it says loudly that it skipped).
+pub fn backends(test_name: &str) -> Vec<Backend> {
+    if std::env::var(POSTGRES_URL_VAR).is_ok() {
+        vec![Backend::Sqlite, Backend::Postgres]
+    } else {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "SKIPPED {test_name} on postgres: {POSTGRES_URL_VAR} is not set");
+        vec![Backend::Sqlite]
+    }
+}
+
+fn random_schema() -> String {
+    let suffix: String = ids::entity_id().chars().take(16).collect();
+    format!("it_{suffix}")
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let Some((url, schema)) = self.schema.take() else { return };
+        // Drop is synchronous: clean up on a thread with its own runtime.
+        let cleanup = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            runtime.block_on(async move {
+                use sqlx::Connection;
+                if let Ok(mut connection) = sqlx::PgConnection::connect(&url).await {
+                    let statement = format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE");
+                    let _ = sqlx::query(&statement).execute(&mut connection).await;
+                }
+            });
+        });
+        let _ = cleanup.join();
+    }
 }
 
 pub struct TestApp {
@@ -38,16 +86,32 @@ pub struct TestApp {
 }
 
 impl TestServer {
+    /// A server on SQLite with real connector endpoints.
     pub async fn start() -> Self {
+        Self::start_on(Backend::Sqlite, |options| options).await
+    }
+
+    /// A server on `backend`, its connectors reaching upstreams as `configure` says (fakes).
+    pub async fn start_on(backend: Backend, configure: impl FnOnce(ConnectorOptions) -> ConnectorOptions) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = sesame_store::connect(&sesame_store::sqlite_url_for_dir(dir.path())).await.expect("store");
+        let (store, schema) = match backend {
+            Backend::Sqlite => (sesame_store::connect(&sesame_store::sqlite_url_for_dir(dir.path())).await.expect("store"), None),
+            Backend::Postgres => {
+                let url = std::env::var(POSTGRES_URL_VAR).expect("SESAME_TEST_POSTGRES_URL");
+                let schema = random_schema();
+                let store = sesame_store::connect_postgres_schema(&url, &schema).await.expect("postgres store");
+                (store, Some((url, schema)))
+            }
+        };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let clock = Arc::new(ManualClock::new());
-        let provider = Arc::new(Provider::start(store, clock.clone(), &base).await.expect("provider"));
+        let mut provider = Provider::start(store, clock.clone(), &base).await.expect("provider");
+        provider.connector_options = configure(provider.connector_options.clone());
+        let provider = Arc::new(provider);
         let state = sesame_server::AppState::new(provider.clone());
         tokio::spawn(sesame_server::serve(listener, state, std::future::pending()));
-        Self { base, provider, clock, _dir: dir }
+        Self { base, provider, clock, backend, _dir: dir, schema }
     }
 
     pub fn issuer(&self) -> String {

@@ -15,6 +15,7 @@ use sesame_core::model::ApplicationType;
 use sesame_core::manage::seed::ensure_management_api;
 use sesame_core::provider::{Provider, DEFAULT_MANAGEMENT_API};
 use sesame_core::provision::{self, NewApplication, NewUserInput};
+use sesame_connectors::DiscordEndpoints;
 use sesame_core::store::Store;
 
 const GC_INTERVAL: Duration = Duration::from_secs(600);
@@ -69,6 +70,13 @@ struct ServeArgs {
     /// Log format.
     #[arg(long, env = "SESAME_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
+    /// Base URL replacing `https://email.{region}.amazonaws.com` for the AWS SES connector
+    /// (regional or private endpoints, test doubles).
+    #[arg(long, env = "SESAME_SES_ENDPOINT")]
+    ses_endpoint: Option<url::Url>,
+    /// Base URL replacing `https://discord.com/` for the Discord connector.
+    #[arg(long, env = "SESAME_DISCORD_ENDPOINT")]
+    discord_endpoint: Option<url::Url>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -168,7 +176,14 @@ async fn serve(database: &DatabaseArgs, args: ServeArgs) -> Result<()> {
     init_logging(args.log_format);
     let store = open_store(database).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let provider = Arc::new(Provider::start(store.clone(), clock.clone(), &args.endpoint).await?);
+    let mut provider = Provider::start(store.clone(), clock.clone(), &args.endpoint).await?;
+    if let Some(base) = args.ses_endpoint {
+        provider.connector_options = provider.connector_options.with_ses_base_url(base);
+    }
+    if let Some(base) = &args.discord_endpoint {
+        provider.connector_options = provider.connector_options.with_discord_endpoints(DiscordEndpoints::under(base)?);
+    }
+    let provider = Arc::new(provider);
     provider.passwords.warm_up().await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

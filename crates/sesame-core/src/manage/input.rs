@@ -18,6 +18,16 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
+/// Deserializes an optional field that must not be `null` when present (zod's `.optional()`
+/// without `.nullable()`). Use with `#[serde(default, deserialize_with = "input::present")]`.
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
 /// Logto's `usernameRegEx`: `^[A-Z_a-z]\w*$` (the column holds at most 128 characters).
 pub fn check_username(username: &str) -> Result<(), ApiError> {
     let mut chars = username.chars();
@@ -149,6 +159,14 @@ mod tests {
         let null: Patch = serde_json::from_str(r#"{"name":null}"#).expect("null");
         let value: Patch = serde_json::from_str(r#"{"name":"x"}"#).expect("value");
         assert_eq!((absent.name, null.name, value.name), (None, Some(None), Some(Some("x".to_owned()))));
+
+        #[derive(Deserialize)]
+        struct Strict {
+            #[serde(default, deserialize_with = "present")]
+            name: Option<String>,
+        }
+        assert!(serde_json::from_str::<Strict>("{}").expect("absent").name.is_none());
+        assert!(serde_json::from_str::<Strict>(r#"{"name":null}"#).is_err());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::input;
 use crate::crypto::keys::StoredKey;
 use crate::error::ApiError;
 use crate::keyring::{KeyRingError, PRIVATE_KEYS};
@@ -31,7 +32,9 @@ pub enum SigningKeyAlgorithm {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RotateKeys {
+    #[serde(default, deserialize_with = "input::present")]
     pub signing_key_algorithm: Option<SigningKeyAlgorithm>,
+    #[serde(default, deserialize_with = "input::present")]
     pub grace_period_seconds: Option<i64>,
 }
 

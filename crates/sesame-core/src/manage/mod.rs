@@ -4,6 +4,7 @@
 
 pub mod applications;
 pub mod auth;
+pub mod connectors;
 pub mod input;
 pub mod keys;
 pub mod resources;

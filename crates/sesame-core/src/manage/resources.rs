@@ -28,6 +28,7 @@ const MAX_ACCESS_TOKEN_TTL: i64 = i32::MAX as i64;
 pub struct CreateResource {
     pub name: String,
     pub indicator: String,
+    #[serde(default, deserialize_with = "input::present")]
     pub access_token_ttl: Option<i64>,
 }
 
@@ -35,7 +36,9 @@ pub struct CreateResource {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateResource {
+    #[serde(default, deserialize_with = "input::present")]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "input::present")]
     pub access_token_ttl: Option<i64>,
 }
 
@@ -50,6 +53,7 @@ pub struct CreateScope {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateScope {
+    #[serde(default, deserialize_with = "input::present")]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     pub description: Option<Option<String>>,

@@ -27,19 +27,22 @@ pub const APPLICATION_INVALID_ROLE_TYPE: &str = "application.invalid_role_type";
 pub struct CreateRole {
     pub name: String,
     pub description: String,
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type", default, deserialize_with = "input::present")]
     pub role_type: Option<RoleType>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "input::present")]
     pub scope_ids: Option<Vec<String>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "input::present")]
     pub is_default: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateRole {
+    #[serde(default, deserialize_with = "input::present")]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "input::present")]
     pub description: Option<String>,
+    #[serde(default, deserialize_with = "input::present")]
     pub is_default: Option<bool>,
 }
 

@@ -78,14 +78,21 @@ impl Profile {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateUser {
+    #[serde(default, deserialize_with = "input::present")]
     pub username: Option<String>,
+    #[serde(default, deserialize_with = "input::present")]
     pub primary_email: Option<String>,
+    #[serde(default, deserialize_with = "input::present")]
     pub primary_phone: Option<String>,
+    #[serde(default, deserialize_with = "input::present")]
     pub password: Option<String>,
+    #[serde(default, deserialize_with = "input::present")]
     pub name: Option<String>,
     #[serde(default)]
     pub avatar: Option<String>,
+    #[serde(default, deserialize_with = "input::present")]
     pub custom_data: Option<Value>,
+    #[serde(default, deserialize_with = "input::present")]
     pub profile: Option<Profile>,
 }
 
@@ -104,7 +111,9 @@ pub struct UpdateUser {
     pub name: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     pub avatar: Option<Option<String>>,
+    #[serde(default, deserialize_with = "input::present")]
     pub custom_data: Option<Value>,
+    #[serde(default, deserialize_with = "input::present")]
     pub profile: Option<Profile>,
 }
 

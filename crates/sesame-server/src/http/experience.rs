@@ -7,7 +7,7 @@ use axum::Json;
 use axum_extra::extract::cookie::SignedCookieJar;
 use serde::Deserialize;
 use serde_json::json;
-use sesame_core::experience::{self, Identified, Identifier, InteractionEvent, ProfileInput};
+use sesame_core::experience::{self, Identified, Identifier, InteractionEvent, ProfileInput, Submitted};
 
 use super::cookies;
 use super::error::ApiErrorResponse;
@@ -92,6 +92,58 @@ pub async fn post_identification(
 }
 
 pub async fn post_submit(State(state): State<AppState>, _: SameSiteRequest, jar: SignedCookieJar) -> ApiResult {
-    let redirect_to = experience::submit(&state.provider, uid(&jar).as_deref()).await?;
-    Ok(Json(json!({ "redirectTo": redirect_to })).into_response())
+    Ok(match experience::submit(&state.provider, uid(&jar).as_deref()).await? {
+        Submitted::Redirect(redirect_to) => Json(json!({ "redirectTo": redirect_to })).into_response(),
+        Submitted::PasswordReset => StatusCode::NO_CONTENT.into_response(),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SendCodeBody {
+    identifier: Identifier,
+    interaction_event: InteractionEvent,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyCodeBody {
+    identifier: Identifier,
+    verification_id: String,
+    code: String,
+}
+
+#[derive(Deserialize)]
+pub struct NewPasswordBody {
+    password: String,
+}
+
+pub async fn post_verification_code(
+    State(state): State<AppState>,
+    _: SameSiteRequest,
+    jar: SignedCookieJar,
+    ApiJson(body): ApiJson<SendCodeBody>,
+) -> ApiResult {
+    let id = experience::send_code(&state.provider, uid(&jar).as_deref(), &body.identifier, body.interaction_event).await?;
+    Ok(verification(id))
+}
+
+pub async fn post_verify_code(
+    State(state): State<AppState>,
+    _: SameSiteRequest,
+    jar: SignedCookieJar,
+    ApiJson(body): ApiJson<VerifyCodeBody>,
+) -> ApiResult {
+    let id = experience::verify_code(&state.provider, uid(&jar).as_deref(), &body.identifier, &body.verification_id, &body.code).await?;
+    Ok(verification(id))
+}
+
+pub async fn put_profile_password(
+    State(state): State<AppState>,
+    _: SameSiteRequest,
+    jar: SignedCookieJar,
+    ApiJson(body): ApiJson<NewPasswordBody>,
+) -> ApiResult {
+    experience::reset_password(&state.provider, uid(&jar).as_deref(), &body.password).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

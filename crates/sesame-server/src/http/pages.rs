@@ -4,7 +4,10 @@
 use askama::Template;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use axum::extract::State;
+
+use super::error::ApiErrorResponse;
+use crate::AppState;
 
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
     img-src 'self' data: https:; form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'";
@@ -57,6 +60,14 @@ pub async fn register() -> Response {
     html(include_str!("../../assets/register.html").to_owned())
 }
 
+pub async fn forgot_password() -> Response {
+    html(include_str!("../../assets/forgot-password.html").to_owned())
+}
+
+pub async fn social_callback() -> Response {
+    html(include_str!("../../assets/social-callback.html").to_owned())
+}
+
 pub async fn signed_out() -> Response {
     render(&SignedOutPage)
 }
@@ -86,19 +97,8 @@ pub async fn style_css() -> Response {
 }
 
 /// The public sign-in experience settings the hosted pages read (Logto's shape).
-pub async fn sign_in_experience() -> Response {
-    axum::Json(json!({
-        "signInMode": "SignInAndRegister",
-        "signUp": { "identifiers": ["username"], "password": true, "verify": false },
-        "signIn": { "methods": [
-            { "identifier": "username", "password": true, "verificationCode": false, "isPasswordPrimary": true }
-        ] },
-        "color": { "primaryColor": "#6139F6", "isDarkModeEnabled": false, "darkPrimaryColor": "#8F73FF" },
-        "branding": { "logoUrl": null },
-        "termsOfUseUrl": null,
-        "privacyPolicyUrl": null,
-    }))
-    .into_response()
+pub async fn sign_in_experience(State(state): State<AppState>) -> Result<Response, ApiErrorResponse> {
+    Ok(axum::Json(sesame_core::sign_in_experience::public_view(&state.provider).await?).into_response())
 }
 
 pub async fn not_found() -> Response {

@@ -29,6 +29,13 @@ async fn wrong_passwords_and_unknown_users_get_the_same_answer() {
     let unknown = api_error(browser.verify_password("nobody", PASSWORD).await).await;
     assert_eq!(wrong, (StatusCode::UNPROCESSABLE_ENTITY, "session.invalid_credentials".into()));
     assert_eq!(unknown, wrong);
+    let email_disabled = browser
+        .api(Method::POST, "/api/experience/verification/password",
+            json!({"identifier": {"type": "email", "value": "alice@example.com"}, "password": PASSWORD}))
+        .await;
+    assert_eq!(api_error(email_disabled).await.1, "user.sign_in_method_not_enabled", "only username sign-in by default");
+    let methods = json!({"signIn": {"methods": [{"identifier": "email", "password": true, "verificationCode": false, "isPasswordPrimary": true}]}});
+    sesame_core::sign_in_experience::update(&server.provider, methods).await.expect("settings");
     let by_email = browser
         .api(Method::POST, "/api/experience/verification/password",
             json!({"identifier": {"type": "email", "value": "ALICE@example.com"}, "password": PASSWORD}))

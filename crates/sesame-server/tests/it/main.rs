@@ -1,6 +1,7 @@
 //! HTTP tests of every endpoint, driven like a browser and an SDK drive them.
 
 mod authorize;
+mod codes;
 mod discovery;
 mod experience;
 mod logout;

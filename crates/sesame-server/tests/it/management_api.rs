@@ -567,6 +567,13 @@ async fn every_route_refuses_malformed_bodies_and_unknown_ids_without_500() {
         for bad in wrong_types(valid) {
             expect_error(&api, method.clone(), path, Some(bad), StatusCode::BAD_REQUEST, "guard.invalid_input").await;
         }
+        // `null` only clears fields Logto declares nullable; elsewhere it is a wrong type.
+        let nullable = |key: &str| path.starts_with("/applications") || (path.starts_with("/users/") && key == "name") || (path.contains("/scopes") && key == "description");
+        for key in valid.as_object().into_iter().flat_map(|map| map.keys()).filter(|key| !nullable(key)) {
+            let mut bad = valid.clone();
+            bad[key] = Value::Null;
+            expect_error(&api, method.clone(), path, Some(bad), StatusCode::BAD_REQUEST, "guard.invalid_input").await;
+        }
         for id in ids {
             let unknown = path.replace(id, "unknown-id");
             expect_error(&api, method.clone(), &unknown, Some(valid.clone()), StatusCode::NOT_FOUND, "entity.not_found").await;
@@ -662,7 +669,10 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("put", "/api/experience/interaction-event"),
     ("post", "/api/experience/verification/password"),
     ("post", "/api/experience/verification/new-password-identity"),
+    ("post", "/api/experience/verification/verification-code"),
+    ("post", "/api/experience/verification/verification-code/verify"),
     ("post", "/api/experience/profile"),
+    ("put", "/api/experience/profile/password"),
     ("post", "/api/experience/identification"),
     ("post", "/api/experience/submit"),
 ];

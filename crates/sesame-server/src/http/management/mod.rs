@@ -4,11 +4,13 @@
 mod applications;
 mod auth;
 mod configs;
+mod connectors;
 mod openapi;
 mod pagination;
 mod query;
 mod resources;
 mod roles;
+mod sign_in_experience;
 mod users;
 
 use axum::Router;
@@ -25,5 +27,7 @@ pub fn router() -> Router<AppState> {
         .merge(resources::router())
         .merge(roles::router())
         .merge(configs::router())
+        .merge(connectors::router())
+        .merge(sign_in_experience::router())
         .merge(openapi::router())
 }

@@ -43,10 +43,12 @@ struct Op {
     query: Vec<(&'static str, Value, &'static str)>,
     /// Answers 422 for a business rule (conflicts, wrong types, …).
     unprocessable: bool,
+    /// Other success statuses, with their meaning.
+    also: Vec<(u16, &'static str)>,
 }
 
 fn op(method: &'static str, path: &'static str, tag: &'static str, summary: &'static str) -> Op {
-    Op { method, path, tag, summary, auth: Auth::Bearer, body: None, status: 200, response: None, query: Vec::new(), unprocessable: false }
+    Op { method, path, tag, summary, auth: Auth::Bearer, body: None, status: 200, response: None, query: Vec::new(), unprocessable: false, also: Vec::new() }
 }
 
 impl Op {
@@ -86,6 +88,11 @@ impl Op {
 
     fn unprocessable(mut self) -> Self {
         self.unprocessable = true;
+        self
+    }
+
+    fn also(mut self, status: u16, description: &'static str) -> Self {
+        self.also.push((status, description));
         self
     }
 
@@ -323,7 +330,17 @@ fn operations() -> Vec<Op> {
             .unprocessable(),
         op("post", "/api/experience/verification/new-password-identity", "Experience", "Register a username and password")
             .auth(Auth::Interaction)
-            .body(object(&[("identifier", identifier), ("password", string())], &["identifier", "password"]))
+            .body(object(&[("identifier", identifier.clone()), ("password", string())], &["identifier", "password"]))
+            .ok(schema("VerificationId"))
+            .unprocessable(),
+        op("post", "/api/experience/verification/verification-code", "Experience", "Send a one-time code to an email address or phone")
+            .auth(Auth::Interaction)
+            .body(object(&[("identifier", identifier.clone()), ("interactionEvent", schema("InteractionEvent"))], &["identifier", "interactionEvent"]))
+            .ok(schema("VerificationId"))
+            .unprocessable(),
+        op("post", "/api/experience/verification/verification-code/verify", "Experience", "Check a one-time code")
+            .auth(Auth::Interaction)
+            .body(object(&[("identifier", identifier.clone()), ("verificationId", string()), ("code", string())], &["identifier", "verificationId", "code"]))
             .ok(schema("VerificationId"))
             .unprocessable(),
         op("post", "/api/experience/profile", "Experience", "Add a profile field for registration")
@@ -331,13 +348,20 @@ fn operations() -> Vec<Op> {
             .body(object(&[("type", json!({"type": "string", "enum": ["username", "password"]})), ("value", string())], &["type", "value"]))
             .no_content()
             .unprocessable(),
-        op("post", "/api/experience/identification", "Experience", "Identify the user (201 when registering)")
+        op("put", "/api/experience/profile/password", "Experience", "Set the new password of a forgot-password interaction")
+            .auth(Auth::Interaction)
+            .body(object(&[("password", string())], &["password"]))
+            .no_content()
+            .unprocessable(),
+        op("post", "/api/experience/identification", "Experience", "Identify the user")
             .auth(Auth::Interaction)
             .body(object(&[("verificationId", string())], &[]))
-            .no_content(),
+            .no_content()
+            .also(201, "A new user was registered."),
         op("post", "/api/experience/submit", "Experience", "Finish the interaction")
             .auth(Auth::Interaction)
-            .ok(object(&[("redirectTo", string())], &["redirectTo"])),
+            .ok(object(&[("redirectTo", string())], &["redirectTo"]))
+            .also(204, "The password was reset; the interaction stays open for a sign-in."),
     ]
 }
 
@@ -468,6 +492,13 @@ fn error_response(description: &str) -> Value {
     json!({ "description": description, "content": { "application/json": { "schema": schema("Error") } } })
 }
 
+/// `get_api_users_userId`-style ids: unique, since method and path are.
+fn operation_id(op: &Op) -> String {
+    let path: String = op.path.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    let words: Vec<&str> = path.split('_').filter(|word| !word.is_empty()).collect();
+    format!("{}_{}", op.method, words.join("_"))
+}
+
 fn operation(op: &Op) -> Value {
     let mut parameters = path_parameters(op.path);
     parameters.extend(op.query.iter().map(|(name, schema, description)| {
@@ -479,6 +510,9 @@ fn operation(op: &Op) -> Value {
         None => json!({ "description": "Success." }),
     };
     responses.insert(op.status.to_string(), success);
+    for (status, description) in &op.also {
+        responses.insert(status.to_string(), json!({ "description": description }));
+    }
     if op.body.is_some() || !op.query.is_empty() {
         responses.insert("400".into(), error_response("Invalid input (`guard.invalid_input`, `guard.invalid_pagination`)."));
     }
@@ -495,7 +529,7 @@ fn operation(op: &Op) -> Value {
     let mut value = json!({
         "tags": [op.tag],
         "summary": op.summary,
-        "operationId": format!("{} {}", op.method.to_uppercase(), op.path),
+        "operationId": operation_id(op),
         "parameters": parameters,
         "responses": responses,
     });
@@ -557,5 +591,8 @@ mod tests {
         let params = &doc["paths"]["/api/resources/{resourceId}/scopes/{scopeId}"]["patch"]["parameters"];
         assert_eq!(params.as_array().map(Vec::len), Some(2));
         assert!(doc["components"]["schemas"]["User"]["properties"].get("passwordEncrypted").is_none());
+        let ids: std::collections::HashSet<String> = ops.iter().map(operation_id).collect();
+        assert_eq!(ids.len(), ops.len(), "operation ids are unique");
+        assert_eq!(doc["paths"]["/api/users/{userId}/has-password"]["get"]["operationId"], "get_api_users_userId_has_password");
     }
 }
