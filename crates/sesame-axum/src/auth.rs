@@ -18,6 +18,10 @@ use url::Url;
 use crate::session::{new_session_id, MemorySessionStore, SessionStorage, SessionStore};
 
 /// The default name of the session cookie (distinct from the server's own `_session`).
+///
+/// ```
+/// assert_eq!(sesame_axum::DEFAULT_COOKIE_NAME, "sesame_app_session");
+/// ```
 pub const DEFAULT_COOKIE_NAME: &str = "sesame_app_session";
 
 #[derive(Clone)]

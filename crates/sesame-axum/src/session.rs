@@ -18,8 +18,16 @@ use base64::Engine;
 use sesame_client::{Clock, Storage, StorageError, SystemClock};
 
 /// Sessions idle for longer than this are forgotten (14 days, Logto's refresh-token lifetime).
+///
+/// ```
+/// assert_eq!(sesame_axum::session::DEFAULT_IDLE_TIMEOUT_SECS, 14 * 24 * 3600);
+/// ```
 pub const DEFAULT_IDLE_TIMEOUT_SECS: i64 = 14 * 24 * 3600;
 /// How many sessions [`MemorySessionStore`] keeps before evicting the least recently used.
+///
+/// ```
+/// assert_eq!(sesame_axum::session::DEFAULT_MAX_SESSIONS, 100_000);
+/// ```
 pub const DEFAULT_MAX_SESSIONS: usize = 100_000;
 
 /// A fresh random session id (32 bytes from the system RNG, base64url).

@@ -339,7 +339,7 @@ impl SesameClient {
             }
         }
         let session = SignInSession { redirect_uri: options.redirect_uri, code_verifier, state };
-        let session = serde_json::to_string(&session).map_err(|err| Error::InvalidResponse { url: String::new(), reason: err.to_string() })?;
+        let session = serde_json::to_string(&session).map_err(Error::Serialization)?;
         self.storage.set(storage_keys::SIGN_IN_SESSION, session).await?;
         self.forget_tokens().await?;
         Ok(url.into())
@@ -682,7 +682,7 @@ impl SesameClient {
         if let Some(refresh_token) = response.refresh_token {
             self.storage.set(storage_keys::REFRESH_TOKEN, refresh_token).await?;
         }
-        let cache = serde_json::to_string(&cache).map_err(|err| Error::InvalidResponse { url: String::new(), reason: err.to_string() })?;
+        let cache = serde_json::to_string(&cache).map_err(Error::Serialization)?;
         self.storage.set(storage_keys::ACCESS_TOKEN_MAP, cache).await?;
         Ok(())
     }

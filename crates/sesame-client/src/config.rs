@@ -4,13 +4,25 @@
 use std::fmt;
 
 /// The scopes every sign-in requests, after the configured ones (as Logto's SDKs do).
+///
+/// ```
+/// assert_eq!(sesame_client::DEFAULT_SCOPES, ["openid", "offline_access", "profile"]);
+/// ```
 pub const DEFAULT_SCOPES: [&str; 3] = ["openid", "offline_access", "profile"];
 
 /// The reserved API resource for organization tokens, added to the sign-in request whenever
 /// [`UserInfoScope::Organizations`] is configured.
+///
+/// ```
+/// assert_eq!(sesame_client::ORGANIZATIONS_RESOURCE, "urn:logto:resource:organizations");
+/// ```
 pub const ORGANIZATIONS_RESOURCE: &str = "urn:logto:resource:organizations";
 
 /// The prefix of the cache key (and audience) of an organization token.
+///
+/// ```
+/// assert!(sesame_client::organization_urn("o1").starts_with(sesame_client::ORGANIZATION_URN_PREFIX));
+/// ```
 pub const ORGANIZATION_URN_PREFIX: &str = "urn:logto:organization:";
 
 /// The `urn:logto:organization:<id>` form of an organization id.

@@ -88,6 +88,9 @@ pub enum Error {
     /// The system random number generator failed.
     #[error("the system random number generator is unavailable")]
     RandomnessUnavailable,
+    /// A value for storage could not be encoded as JSON.
+    #[error("cannot encode a value for storage: {0}")]
+    Serialization(#[source] serde_json::Error),
     /// The storage backend failed.
     #[error(transparent)]
     Storage(#[from] StorageError),

@@ -12,8 +12,16 @@ use crate::http::get_json;
 use crate::jwt::{check_claims, Expectations, Jws};
 
 /// An unknown `kid` triggers a refetch at most this often.
+///
+/// ```
+/// assert_eq!(sesame_client::UNKNOWN_KID_REFETCH_INTERVAL_SECS, 30);
+/// ```
 pub const UNKNOWN_KID_REFETCH_INTERVAL_SECS: i64 = 30;
 /// A cached key set older than this is refreshed on next use (removed keys stop verifying).
+///
+/// ```
+/// assert_eq!(sesame_client::JWKS_MAX_AGE_SECS, 3600);
+/// ```
 pub const JWKS_MAX_AGE_SECS: i64 = 3600;
 
 /// One public key of a JWKS (RFC 7517); only the members signature checks need.

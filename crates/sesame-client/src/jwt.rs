@@ -11,6 +11,10 @@ use crate::error::TokenError;
 use crate::jwks::Jwk;
 
 /// The clock skew tolerated on `exp` and `iat`, in seconds.
+///
+/// ```
+/// assert_eq!(sesame_client::CLOCK_LEEWAY_SECS, 30);
+/// ```
 pub const CLOCK_LEEWAY_SECS: i64 = 30;
 
 /// The signature algorithms this crate verifies; anything else (`none`, HS*) is refused.

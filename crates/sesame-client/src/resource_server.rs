@@ -17,6 +17,10 @@ use crate::jwks::{JwksCache, VerifyError};
 use crate::jwt::{into_typed, Expectations};
 
 /// The header `typ` of JWT access tokens (RFC 9068).
+///
+/// ```
+/// assert_eq!(sesame_client::ACCESS_TOKEN_TYPE, "at+jwt");
+/// ```
 pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
 
 /// Why an access token was refused.

@@ -8,6 +8,10 @@ use serde::{Deserialize, Serialize};
 
 /// Cached access tokens expire this long before the server says, against clock skew and
 /// in-flight time (Logto's Python SDK uses the same margin).
+///
+/// ```
+/// assert_eq!(sesame_client::ACCESS_TOKEN_EXPIRY_MARGIN_SECS, 60);
+/// ```
 pub const ACCESS_TOKEN_EXPIRY_MARGIN_SECS: i64 = 60;
 
 /// The pending sign-in, stored by `sign_in` and consumed by `handle_sign_in_callback`.

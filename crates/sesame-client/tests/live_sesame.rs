@@ -6,11 +6,11 @@
 use std::sync::Arc;
 
 use sesame_client::{
-    CallbackError, Error, FirstScreen, InteractionMode, ManualClock, MemoryStorage, OAuthError, SesameClient, SesameConfig,
-    SignInOptions, UserInfoScope,
+    storage_keys, AccessTokenError, AccessTokenVerifier, CallbackError, Error, FirstScreen, InteractionMode, ManualClock,
+    MemoryStorage, OAuthError, SesameClient, SesameConfig, SignInOptions, Storage, UserInfoScope,
 };
 use sesame_core::clock::Clock as _;
-use sesame_core::model::ApplicationType;
+use sesame_core::model::{ApplicationType, RoleType};
 use sesame_testkit::{location, query_param, TestApp, TestServer, PASSWORD};
 
 fn client_for(server: &TestServer, app: &TestApp, clock: &Arc<ManualClock>) -> SesameClient {
@@ -160,4 +160,61 @@ async fn server_refusals_become_typed_errors() {
     let error = client.handle_sign_in_callback(callback.as_str()).await.expect_err("refused");
     assert!(matches!(&error, Error::OAuth(OAuthError { status: 401, error, .. }) if error == "invalid_client"), "{error:?}");
     assert!(!client.is_authenticated().await.expect("storage"));
+}
+
+#[tokio::test]
+async fn api_resource_tokens_from_sesame_pass_the_resource_server_verifier() {
+    const SHOPPING: &str = "https://shopping.example.com/api";
+    let server = TestServer::start().await;
+    let (_, scopes) = server.resource(SHOPPING, &["shopping:read", "shopping:write", "shopping:admin"]).await;
+    let role = server.role("shopper", RoleType::User, &scopes[..2]).await;
+    let app = server.app(ApplicationType::Traditional).await;
+    let alice = server.user("alice").await;
+    server.provider.store.add_user_roles(&alice, &[role]).await.expect("assign");
+    let clock = clock_of(&server);
+    let config = SesameConfig::new(&server.base, &app.id)
+        .app_secret(app.secret.clone().expect("secret"))
+        .scopes([UserInfoScope::Roles])
+        .scopes(["shopping:read", "shopping:write", "shopping:admin"])
+        .resource(SHOPPING);
+    let client = SesameClient::builder(config).clock(clock.clone()).build().expect("client");
+    sign_in(&server, &client, &app, "alice").await;
+    assert_eq!(client.id_token_claims().await.expect("claims").roles, Some(vec!["shopper".to_owned()]));
+
+    let token = client.access_token(Some(SHOPPING)).await.expect("resource token");
+    assert_eq!(client.access_token(Some(SHOPPING)).await.expect("cached"), token);
+    let claims = client.access_token_claims(Some(SHOPPING)).await.expect("claims");
+    assert_eq!((claims.aud.as_str(), claims.scope.as_str()), (SHOPPING, "shopping:read shopping:write"));
+    assert_eq!(claims.client_id.as_deref(), Some(app.id.as_str()));
+
+    let verifier =
+        AccessTokenVerifier::new(&server.base, SHOPPING).expect("verifier").clock(clock.clone()).require_scopes(["shopping:read"]);
+    let verified = verifier.verify(&token).await.expect("Sesame's at+jwt verifies");
+    assert_eq!(verified.sub, alice);
+    let refused = verifier.verify_with_scopes(&token, &["shopping:admin"]).await.expect_err("not granted");
+    assert!(matches!(&refused, AccessTokenError::InsufficientScope { missing } if missing == &["shopping:admin"]), "{refused:?}");
+    let id_token = client.id_token().await.expect("storage").expect("id token");
+    assert!(matches!(verifier.verify(&id_token).await, Err(AccessTokenError::Invalid(_))), "an ID token is no access token");
+
+    server.clock.advance_secs(3541);
+    clock.advance_secs(3541);
+    let renewed = client.access_token(Some(SHOPPING)).await.expect("refreshed");
+    assert_ne!(renewed, token);
+    verifier.verify(&renewed).await.expect("verifies");
+}
+
+#[tokio::test]
+async fn a_rejected_userinfo_token_is_a_typed_oauth_error() {
+    let server = TestServer::start().await;
+    let app = server.app(ApplicationType::Traditional).await;
+    server.user("alice").await;
+    let storage = MemoryStorage::new();
+    let config = SesameConfig::new(&server.base, &app.id).app_secret(app.secret.clone().expect("secret"));
+    let client = SesameClient::builder(config).storage(storage.clone()).clock(clock_of(&server)).build().expect("client");
+    sign_in(&server, &client, &app, "alice").await;
+    let map = storage.get(storage_keys::ACCESS_TOKEN_MAP).await.expect("storage").expect("map");
+    let token = client.access_token(None).await.expect("token");
+    storage.set(storage_keys::ACCESS_TOKEN_MAP, map.replace(&token, "not-a-real-token")).await.expect("storage");
+    let error = client.fetch_user_info().await.expect_err("refused");
+    assert!(matches!(&error, Error::OAuth(OAuthError { status: 401, error, .. }) if error == "invalid_token"), "{error:?}");
 }

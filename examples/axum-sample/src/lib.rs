@@ -3,6 +3,8 @@
 //! an organization-token page, built on `sesame-client` and `sesame-axum`. `main.rs` reads the
 //! configuration from the environment; tests build the router with [`app`].
 
+#![warn(missing_docs)]
+
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
