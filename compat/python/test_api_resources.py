@@ -40,7 +40,7 @@ class ManagementApi:
 @pytest.fixture(scope="module")
 def shopping_role(sesame):
     api = ManagementApi(sesame)
-    resource = api.post("/resources", {"name": "Shopping", "indicator": SHOPPING}, 200).json()
+    resource = api.post("/resources", {"name": "Shopping", "indicator": SHOPPING}, 201).json()
     scope_ids = [
         api.post(f"/resources/{resource['id']}/scopes", {"name": name}, 201).json()["id"]
         for name in ("shopping:read", "shopping:write", "shopping:admin")
