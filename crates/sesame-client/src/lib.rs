@@ -43,7 +43,7 @@ mod http;
 mod jwks;
 mod jwt;
 mod pkce;
-mod resource_server;
+pub mod resource_server;
 mod storage;
 mod tokens;
 
