@@ -106,16 +106,28 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let clock = Arc::new(ManualClock::new());
-        let mut provider = Provider::start(store, clock.clone(), &base).await.expect("provider");
-        provider.connector_options = configure(provider.connector_options.clone());
-        let provider = Arc::new(provider);
-        let state = sesame_server::AppState::new(provider.clone());
-        tokio::spawn(sesame_server::serve(listener, state, std::future::pending()));
+        let provider = serve_on(listener, store, clock.clone(), &base, configure).await;
         Self { base, provider, clock, backend, _dir: dir, schema }
     }
 
+    /// Another node on this server's database (the same SQLite file or PostgreSQL schema),
+    /// sharing its clock and its public endpoint (so its issuer is this server's, as behind a
+    /// load balancer), serving on its own loopback port (`base`). The database stays owned by
+    /// `self`.
+    pub async fn start_node(&self, configure: impl FnOnce(ConnectorOptions) -> ConnectorOptions) -> Self {
+        let store = match &self.schema {
+            Some((url, schema)) => sesame_store::connect_postgres_schema(url, schema).await.expect("postgres store"),
+            None => sesame_store::connect(&sesame_store::sqlite_url_for_dir(self._dir.path())).await.expect("store"),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let provider = serve_on(listener, store, self.clock.clone(), &self.provider.endpoint, configure).await;
+        let dir = tempfile::tempdir().expect("temp dir");
+        Self { base, provider, clock: self.clock.clone(), backend: self.backend, _dir: dir, schema: None }
+    }
+
     pub fn issuer(&self) -> String {
-        format!("{}/oidc", self.base)
+        self.provider.issuer.clone()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -307,7 +319,28 @@ pub struct Browser {
     base: String,
 }
 
+async fn serve_on(
+    listener: tokio::net::TcpListener,
+    store: Arc<dyn sesame_core::store::Store>,
+    clock: Arc<ManualClock>,
+    endpoint: &str,
+    configure: impl FnOnce(ConnectorOptions) -> ConnectorOptions,
+) -> Arc<Provider> {
+    let mut provider = Provider::start(store, clock, endpoint).await.expect("provider");
+    provider.connector_options = configure(provider.connector_options.clone());
+    let provider = Arc::new(provider);
+    let state = sesame_server::AppState::new(provider.clone());
+    tokio::spawn(sesame_server::serve(listener, state, std::future::pending()));
+    provider
+}
+
 impl Browser {
+    /// The same browser (the same cookie jar) talking to `server`: a load balancer sending
+    /// its next request to another node.
+    pub fn on(&self, server: &TestServer) -> Browser {
+        Browser { client: self.client.clone(), base: server.base.clone() }
+    }
+
     fn absolute(&self, url: &str) -> String {
         if url.starts_with('/') { format!("{}{url}", self.base) } else { url.to_owned() }
     }

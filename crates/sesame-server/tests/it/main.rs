@@ -8,6 +8,7 @@ mod logout;
 mod management;
 mod management_api;
 mod rbac;
+mod scale_out;
 mod support;
 mod token;
 mod userinfo;
