@@ -11,6 +11,7 @@ pub mod keyring;
 pub mod manage;
 pub mod model;
 pub mod oidc;
+pub mod organization;
 pub mod provider;
 pub mod provision;
 pub mod sign_in_experience;

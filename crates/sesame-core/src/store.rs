@@ -71,7 +71,7 @@ pub enum Consumption {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: crate::organization::OrganizationStore + Send + Sync + 'static {
     // --- users
     async fn insert_user(&self, user: &NewUser, now: i64) -> StoreResult<User>;
     async fn find_user(&self, id: &str) -> StoreResult<Option<User>>;
@@ -85,11 +85,36 @@ pub trait Store: Send + Sync + 'static {
     /// newest first.
     async fn list_users(&self, search: Option<&str>, page: Page) -> StoreResult<Listing<User>>;
     /// Writes every mutable field of `user` (username, primary email/phone, name, avatar,
-    /// profile, custom data, identities, is_suspended) and sets `updated_at` to `now`.
+    /// profile, custom data, is_suspended) and sets `updated_at` to `now`. Not `identities`:
+    /// those change only through `link_user_identity` / `unlink_user_identity`, so a stale copy
+    /// of the user never drops an identity linked meanwhile.
     /// `NotFound` if absent; `Conflict` on a taken identifier.
     async fn update_user(&self, user: &User, now: i64) -> StoreResult<()>;
     /// Deletes the user, its role assignments and every artifact of its account, atomically.
     async fn delete_user(&self, id: &str) -> StoreResult<()>;
+
+    // --- social identities: `users.identities` (`{"<target>": {"userId", "details"}}`, what the
+    // `identities` claim shows) mirrored by an indexed relation table, written together
+    /// The user the upstream identity `identity_id` of connector target `target` (e.g.
+    /// `discord`) is linked to.
+    async fn find_user_by_identity(&self, target: &str, identity_id: &str) -> StoreResult<Option<User>>;
+    /// Links the identity to the user, atomically: `users.identities[target]` becomes
+    /// `{"userId": identity_id, "details": details}` (no `details` key when `None`), replacing
+    /// the user's previous identity of that target, and `updated_at` becomes `now`. Returns the
+    /// updated user. `NotFound` if the user is absent; `Conflict{field: "identity_id"}` if
+    /// another user holds the identity (one upstream identity is never linked to two users).
+    async fn link_user_identity(
+        &self,
+        user_id: &str,
+        target: &str,
+        identity_id: &str,
+        details: Option<&Value>,
+        now: i64,
+    ) -> StoreResult<User>;
+    /// Removes the user's identity of `target` (relation and JSON key), atomically, setting
+    /// `updated_at` to `now`; returns the updated user. `NotFound` if the user is absent or has
+    /// no identity of that target.
+    async fn unlink_user_identity(&self, user_id: &str, target: &str, now: i64) -> StoreResult<User>;
 
     // --- applications
     async fn insert_application(&self, app: &Application, secret: Option<&ApplicationSecret>) -> StoreResult<()>;

@@ -344,8 +344,62 @@ const UNIQUE_CONSTRAINTS: &[UniqueConstraint] = &[
         "role_id",
     ),
     unique("connectors_pkey", "connectors.id", "id"),
+    unique(
+        "user_social_identity_relations_pkey",
+        "user_social_identity_relations.user_id, user_social_identity_relations.target",
+        "target",
+    ),
+    unique(
+        "user_social_identity_relations__target__identity_id",
+        "user_social_identity_relations.target, user_social_identity_relations.identity_id",
+        "identity_id",
+    ),
     // A surrogate key the database assigns: never violated in practice, mapped for completeness.
     unique("sentinel_activities_pkey", "sentinel_activities.id", "id"),
+    // Organizations (0004). The relation tables' keys are only ever written with
+    // `ON CONFLICT DO NOTHING`; they are mapped for completeness.
+    unique("organizations_pkey", "organizations.id", "id"),
+    unique("organization_scopes_pkey", "organization_scopes.id", "id"),
+    unique("organization_scopes__name", "organization_scopes.name", "name"),
+    unique("organization_roles_pkey", "organization_roles.id", "id"),
+    unique("organization_roles__name", "organization_roles.name", "name"),
+    unique(
+        "organization_role_scope_relations_pkey",
+        "organization_role_scope_relations.organization_role_id, \
+         organization_role_scope_relations.organization_scope_id",
+        "organization_scope_id",
+    ),
+    unique(
+        "organization_role_resource_scope_relations_pkey",
+        "organization_role_resource_scope_relations.organization_role_id, \
+         organization_role_resource_scope_relations.scope_id",
+        "scope_id",
+    ),
+    unique(
+        "organization_user_relations_pkey",
+        "organization_user_relations.organization_id, organization_user_relations.user_id",
+        "user_id",
+    ),
+    unique(
+        "organization_role_user_relations_pkey",
+        "organization_role_user_relations.organization_id, \
+         organization_role_user_relations.user_id, \
+         organization_role_user_relations.organization_role_id",
+        "organization_role_id",
+    ),
+    unique(
+        "organization_application_relations_pkey",
+        "organization_application_relations.organization_id, \
+         organization_application_relations.application_id",
+        "application_id",
+    ),
+    unique(
+        "organization_role_application_relations_pkey",
+        "organization_role_application_relations.organization_id, \
+         organization_role_application_relations.application_id, \
+         organization_role_application_relations.organization_role_id",
+        "organization_role_id",
+    ),
 ];
 
 const SQLITE_UNIQUE_PREFIX: &str = "UNIQUE constraint failed: ";

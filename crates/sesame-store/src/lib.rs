@@ -11,6 +11,7 @@
 
 mod common;
 mod migrations;
+mod organizations;
 mod postgres;
 mod sql_store;
 mod sqlite;

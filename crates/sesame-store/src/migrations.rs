@@ -33,6 +33,16 @@ macro_rules! migrations_for {
                     "/0003_connectors_and_events.sql"
                 )),
             },
+            Migration {
+                version: 4,
+                description: "organizations",
+                sql: include_str!(concat!("../migrations/", $backend, "/0004_organizations.sql")),
+            },
+            Migration {
+                version: 5,
+                description: "user_identities",
+                sql: include_str!(concat!("../migrations/", $backend, "/0005_user_identities.sql")),
+            },
         ]
     };
 }

@@ -94,7 +94,7 @@ pub(crate) trait Transaction: Send + Sized {
 }
 
 pub(crate) struct SqlStore<B> {
-    db: B,
+    pub(crate) db: B,
 }
 
 impl<B: Backend> SqlStore<B> {
@@ -106,7 +106,7 @@ impl<B: Backend> SqlStore<B> {
         self.fetch_record(statement, user_from_row).await
     }
 
-    async fn fetch_record<T>(
+    pub(crate) async fn fetch_record<T>(
         &self,
         statement: Statement<'_>,
         from_row: FromRow<T>,
@@ -115,7 +115,7 @@ impl<B: Backend> SqlStore<B> {
         row.map(|row| from_row(&row)).transpose()
     }
 
-    async fn fetch_records<T>(
+    pub(crate) async fn fetch_records<T>(
         &self,
         statement: Statement<'_>,
         from_row: FromRow<T>,
@@ -125,7 +125,7 @@ impl<B: Backend> SqlStore<B> {
     }
 
     /// One page of `query` and the total number of matches, both read from one snapshot.
-    async fn list<T>(
+    pub(crate) async fn list<T>(
         &self,
         query: ListQuery<'_>,
         page: Page,
@@ -268,6 +268,49 @@ impl<B: Backend> SqlStore<B> {
     }
 }
 
+/// Takes the user's row for the rest of `tx` (touching `updated_at`) and returns its
+/// identities object (an empty one if the stored value is not an object). `NotFound` when the
+/// user does not exist.
+async fn lock_user_identities<T: Transaction>(
+    tx: &mut T,
+    user_id: &str,
+    now: i64,
+) -> StoreResult<serde_json::Map<String, Value>> {
+    tx.execute_one(
+        Statement::new("UPDATE users SET updated_at = $2 WHERE id = $1")
+            .text(user_id)
+            .int(now),
+    )
+    .await?;
+    let row = tx
+        .fetch_optional(Statement::new("SELECT identities FROM users WHERE id = $1").text(user_id))
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(match row.json("identities")? {
+        Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    })
+}
+
+/// Writes the identities object and returns the user as it now is.
+async fn write_user_identities<T: Transaction>(
+    tx: &mut T,
+    user_id: &str,
+    identities: serde_json::Map<String, Value>,
+) -> StoreResult<User> {
+    tx.execute_one(
+        Statement::new("UPDATE users SET identities = $2 WHERE id = $1")
+            .text(user_id)
+            .json(&Value::Object(identities))?,
+    )
+    .await?;
+    let row = tx
+        .fetch_optional(Statement::new("SELECT * FROM users WHERE id = $1").text(user_id))
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    user_from_row(&row)
+}
+
 /// Grants scope `$2` to role `$1`, unless already granted.
 const GRANT_SCOPE: &str =
     "INSERT INTO roles_scopes (role_id, scope_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
@@ -364,8 +407,8 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn update_user(&self, user: &User, now: i64) -> StoreResult<()> {
         let statement = Statement::new(
             "UPDATE users SET username = $2, primary_email = $3, primary_phone = $4, name = $5, \
-             avatar = $6, profile = $7, custom_data = $8, identities = $9, is_suspended = $10, \
-             updated_at = $11 WHERE id = $1",
+             avatar = $6, profile = $7, custom_data = $8, is_suspended = $9, \
+             updated_at = $10 WHERE id = $1",
         )
         .text(user.id.as_str())
         .text(user.username.as_deref())
@@ -375,7 +418,6 @@ impl<B: Backend> Store for SqlStore<B> {
         .text(user.avatar.as_deref())
         .json(&user.profile)?
         .json(&user.custom_data)?
-        .json(&user.identities)?
         .flag(user.is_suspended)
         .int(now);
         expect_one_row(self.db.execute(statement).await?)
@@ -392,6 +434,95 @@ impl<B: Backend> Store for SqlStore<B> {
         )
         .await?;
         tx.commit().await
+    }
+
+    // --- social identities
+    //
+    // Both writes take the user's row first (`UPDATE users SET updated_at`), so concurrent
+    // changes to one user's identities run one after the other and none is lost; the relation
+    // table's unique (target, identity_id) makes the database refuse a second owner.
+
+    async fn find_user_by_identity(
+        &self,
+        target: &str,
+        identity_id: &str,
+    ) -> StoreResult<Option<User>> {
+        let statement = Statement::new(
+            "SELECT users.* FROM users JOIN user_social_identity_relations AS relations \
+             ON relations.user_id = users.id \
+             WHERE relations.target = $1 AND relations.identity_id = $2",
+        )
+        .text(target)
+        .text(identity_id);
+        self.fetch_user(statement).await
+    }
+
+    async fn link_user_identity(
+        &self,
+        user_id: &str,
+        target: &str,
+        identity_id: &str,
+        details: Option<&Value>,
+        now: i64,
+    ) -> StoreResult<User> {
+        let mut tx = self.db.begin().await?;
+        let mut identities = lock_user_identities(&mut tx, user_id, now).await?;
+        tx.execute(
+            Statement::new(
+                "DELETE FROM user_social_identity_relations WHERE user_id = $1 AND target = $2",
+            )
+            .text(user_id)
+            .text(target),
+        )
+        .await?;
+        // Another user's row with this (target, identity_id) makes this a `Conflict`.
+        tx.execute(
+            Statement::new(
+                "INSERT INTO user_social_identity_relations (user_id, target, identity_id, created_at) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .text(user_id)
+            .text(target)
+            .text(identity_id)
+            .int(now),
+        )
+        .await?;
+        let mut entry = serde_json::Map::new();
+        entry.insert("userId".into(), Value::String(identity_id.to_owned()));
+        if let Some(details) = details {
+            entry.insert("details".into(), details.clone());
+        }
+        identities.insert(target.to_owned(), Value::Object(entry));
+        let user = write_user_identities(&mut tx, user_id, identities).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    async fn unlink_user_identity(
+        &self,
+        user_id: &str,
+        target: &str,
+        now: i64,
+    ) -> StoreResult<User> {
+        let mut tx = self.db.begin().await?;
+        let mut identities = lock_user_identities(&mut tx, user_id, now).await?;
+        let related = tx
+            .execute(
+                Statement::new(
+                    "DELETE FROM user_social_identity_relations WHERE user_id = $1 AND target = $2",
+                )
+                .text(user_id)
+                .text(target),
+            )
+            .await?;
+        let listed = identities.remove(target).is_some();
+        if related == 0 && !listed {
+            // Dropping the transaction rolls back the `updated_at` touch.
+            return Err(StoreError::NotFound);
+        }
+        let user = write_user_identities(&mut tx, user_id, identities).await?;
+        tx.commit().await?;
+        Ok(user)
     }
 
     // --- applications

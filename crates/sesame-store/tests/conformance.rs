@@ -1,16 +1,17 @@
 //! One behavioural contract, checked against both backends. Each case is written once as
-//! `async fn case(store)`; `conformance!` turns it into `sqlite::case` (a fresh database file)
-//! and `postgres::case` (a fresh schema in `SESAME_TEST_POSTGRES_URL`, skipped loudly when the
-//! variable is unset).
+//! `async fn case(store)`; `conformance!` (in `support`) turns it into `sqlite::case` (a fresh
+//! database file) and `postgres::case` (a fresh schema in `SESAME_TEST_POSTGRES_URL`, skipped
+//! loudly when the variable is unset).
 
 // A failed unwrap is a failed test, with the error in the panic message.
 #![allow(clippy::unwrap_used)]
 
+#[macro_use]
+mod support;
+
 use std::future::Future;
-use std::io::Write;
 use std::sync::Arc;
 
-use rand::Rng;
 use serde_json::json;
 use sesame_core::model::{
     Application, ApplicationSecret, ApplicationType, ConnectorRecord, Listing, NewUser,
@@ -19,161 +20,9 @@ use sesame_core::model::{
 use sesame_core::store::{Artifact, ArtifactKind, Consumption, Store, StoreError};
 use sesame_store::{connect, connect_postgres_schema, sqlite_url_for_dir};
 use sqlx::Connection;
+use support::{drop_schema, postgres_url, random_schema};
 
 const NOW: i64 = 1_700_000_000_000;
-const POSTGRES_URL_VAR: &str = "SESAME_TEST_POSTGRES_URL";
-
-// --- harness
-
-async fn run_on_sqlite<F, Fut>(case: F)
-where
-    F: FnOnce(Arc<dyn Store>) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = connect(&sqlite_url_for_dir(dir.path()))
-        .await
-        .expect("sqlite connects");
-    case(store).await;
-}
-
-async fn run_on_postgres<F, Fut>(test_name: &str, case: F)
-where
-    F: FnOnce(Arc<dyn Store>) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let Some(url) = postgres_url(test_name) else {
-        return;
-    };
-    let schema = random_schema();
-    let store = connect_postgres_schema(&url, &schema)
-        .await
-        .expect("postgres connects");
-    // Run the case as its own task so a failing assertion still lets us drop the schema.
-    let outcome = tokio::spawn(case(store)).await;
-    drop_schema(&url, &schema).await;
-    if let Err(failure) = outcome {
-        std::panic::resume_unwind(failure.into_panic());
-    }
-}
-
-fn postgres_url(test_name: &str) -> Option<String> {
-    let url = std::env::var(POSTGRES_URL_VAR).ok();
-    if url.is_none() {
-        // Straight to stderr rather than eprintln!, which the test harness captures and hides
-        // for passing tests: a skipped backend must not look like a passing one.
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED {test_name}: {POSTGRES_URL_VAR} is not set"
-        );
-    }
-    url
-}
-
-fn random_schema() -> String {
-    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    let mut rng = rand::thread_rng();
-    let suffix: String = (0..16)
-        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
-        .collect();
-    format!("t_{suffix}")
-}
-
-/// Best effort: a leftover schema only costs disk space.
-async fn drop_schema(url: &str, schema: &str) {
-    let Ok(mut conn) = sqlx::PgConnection::connect(url).await else {
-        return;
-    };
-    let _ = sqlx::raw_sql(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        .execute(&mut conn)
-        .await;
-    let _ = conn.close().await;
-}
-
-/// Two stores on one SQLite file, as two processes (nodes) would open it: separate pools.
-async fn run_two_on_sqlite<F, Fut>(case: F)
-where
-    F: FnOnce(Arc<dyn Store>, Arc<dyn Store>) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = sqlite_url_for_dir(dir.path());
-    let first = connect(&url).await.expect("sqlite connects");
-    let second = connect(&url).await.expect("sqlite connects again");
-    case(first, second).await;
-}
-
-/// Two stores on one PostgreSQL schema, as two nodes would have: separate pools.
-async fn run_two_on_postgres<F, Fut>(test_name: &str, case: F)
-where
-    F: FnOnce(Arc<dyn Store>, Arc<dyn Store>) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let Some(url) = postgres_url(test_name) else {
-        return;
-    };
-    let schema = random_schema();
-    let first = connect_postgres_schema(&url, &schema)
-        .await
-        .expect("postgres connects");
-    let second = connect_postgres_schema(&url, &schema)
-        .await
-        .expect("postgres connects again");
-    let outcome = tokio::spawn(case(first, second)).await;
-    drop_schema(&url, &schema).await;
-    if let Err(failure) = outcome {
-        std::panic::resume_unwind(failure.into_panic());
-    }
-}
-
-/// Like `conformance!`, for cases given two stores (separate pools) on the same database.
-macro_rules! conformance_two_nodes {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite_two_nodes {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $case() {
-                    crate::run_two_on_sqlite(crate::$case).await;
-                }
-            )*
-        }
-
-        mod postgres_two_nodes {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $case() {
-                    crate::run_two_on_postgres(
-                        concat!("postgres_two_nodes::", stringify!($case)),
-                        crate::$case,
-                    )
-                    .await;
-                }
-            )*
-        }
-    };
-}
-
-macro_rules! conformance {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $case() {
-                    crate::run_on_sqlite(crate::$case).await;
-                }
-            )*
-        }
-
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $case() {
-                    crate::run_on_postgres(concat!("postgres::", stringify!($case)), crate::$case).await;
-                }
-            )*
-        }
-    };
-}
 
 conformance!(
     user_insert_returns_the_stored_record,
@@ -230,11 +79,17 @@ conformance!(
     event_within_limit_concurrent_callers_record_exactly_one,
     event_within_limit_concurrent_callers_fill_the_room_exactly,
     purge_expired_removes_only_expired_events_and_artifacts,
+    identity_link_find_and_replace,
+    identity_is_linked_to_one_user_only,
+    identity_unlink_and_not_found,
+    identity_rows_go_with_their_user,
+    identity_concurrent_links_keep_one_owner_and_every_target,
 );
 
 conformance_two_nodes!(
     event_within_limit_is_atomic_across_nodes,
     connectors_and_events_are_shared_across_nodes,
+    identity_links_race_across_nodes,
 );
 
 // --- fixtures
@@ -1104,9 +959,10 @@ async fn user_update_writes_every_mutable_field(store: Arc<dyn Store>) {
     user.avatar = Some("https://img.example/a.png".to_owned());
     user.profile = json!({"givenName": "Alicia", "address": {"country": "NL"}});
     user.custom_data = json!({"plan": "pro", "seats": 3});
-    user.identities = json!({"github": {"userId": "42", "details": {}}});
     user.is_suspended = true;
-    // Not mutable through update_user: these stay as stored.
+    // Not mutable through update_user: these stay as stored (identities change only through
+    // link/unlink_user_identity).
+    user.identities = json!({"github": {"userId": "42", "details": {}}});
     user.created_at = NOW - 1;
     user.last_sign_in_at = Some(NOW + 99);
     user.password_encrypted = Some("ignored".to_owned());
@@ -1120,7 +976,8 @@ async fn user_update_writes_every_mutable_field(store: Arc<dyn Store>) {
     assert_eq!(stored.avatar.as_deref(), Some("https://img.example/a.png"));
     assert_eq!(stored.profile, user.profile);
     assert_eq!(stored.custom_data, user.custom_data);
-    assert_eq!(stored.identities, user.identities);
+    assert_eq!(stored.identities, json!({}));
+    assert!(store.find_user_by_identity("github", "42").await.unwrap().is_none());
     assert!(stored.is_suspended);
     assert_eq!((stored.created_at, stored.updated_at), (NOW, NOW + 10));
     assert_eq!(stored.last_sign_in_at, None);
@@ -3066,4 +2923,383 @@ async fn unsupported_urls_are_rejected_without_echoing_them() {
     let message = error.to_string();
     assert!(message.contains("unsupported database url"), "{message}");
     assert!(!message.contains("hunter2"), "{message}");
+}
+
+// --- social identities
+
+fn discord_details(id: &str, name: &str) -> serde_json::Value {
+    json!({"id": id, "name": name, "avatar": format!("https://cdn.example/{id}/a"), "rawData": {"id": id, "username": name}})
+}
+
+async fn identity_link_find_and_replace(store: Arc<dyn Store>) {
+    store
+        .insert_user(&new_user("u1", "alice"), NOW)
+        .await
+        .unwrap();
+    store.insert_user(&new_user("u2", "bob"), NOW).await.unwrap();
+    let details = discord_details("d1", "Whumpus");
+
+    let linked = store
+        .link_user_identity("u1", "discord", "d1", Some(&details), NOW + 5)
+        .await
+        .unwrap();
+    assert_eq!(
+        linked.identities,
+        json!({"discord": {"userId": "d1", "details": details}})
+    );
+    assert_eq!(linked.updated_at, NOW + 5);
+    let stored = store.find_user("u1").await.unwrap().unwrap();
+    assert_eq!(stored, linked, "the returned user is the stored one");
+    let found = store
+        .find_user_by_identity("discord", "d1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.id, "u1");
+    // Both parts of the key matter, exactly.
+    for (target, id) in [("github", "d1"), ("discord", "d2"), ("Discord", "d1"), ("discord", "D1")] {
+        assert!(
+            store.find_user_by_identity(target, id).await.unwrap().is_none(),
+            "{target} {id}"
+        );
+    }
+
+    // Linking again replaces the details; another identity of the same target replaces it.
+    let renamed = discord_details("d1", "Whumpus the Great");
+    let again = store
+        .link_user_identity("u1", "discord", "d1", Some(&renamed), NOW + 6)
+        .await
+        .unwrap();
+    assert_eq!(again.identities["discord"]["details"], renamed);
+    store
+        .link_user_identity("u1", "discord", "d9", None, NOW + 7)
+        .await
+        .unwrap();
+    assert!(store
+        .find_user_by_identity("discord", "d1")
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        store.find_user("u1").await.unwrap().unwrap().identities,
+        json!({"discord": {"userId": "d9"}}),
+        "no details key without details"
+    );
+    // The old identity is free for someone else; identities of other targets add up.
+    store
+        .link_user_identity("u2", "discord", "d1", Some(&details), NOW + 8)
+        .await
+        .unwrap();
+    let both = store
+        .link_user_identity("u1", "github", "42", Some(&json!({"id": "42"})), NOW + 9)
+        .await
+        .unwrap();
+    assert_eq!(
+        both.identities,
+        json!({"discord": {"userId": "d9"}, "github": {"userId": "42", "details": {"id": "42"}}})
+    );
+    assert_eq!(
+        store
+            .find_user_by_identity("github", "42")
+            .await
+            .unwrap()
+            .map(|u| u.id),
+        Some("u1".to_owned())
+    );
+    assert_eq!(
+        store
+            .find_user_by_identity("discord", "d1")
+            .await
+            .unwrap()
+            .map(|u| u.id),
+        Some("u2".to_owned())
+    );
+}
+
+async fn identity_is_linked_to_one_user_only(store: Arc<dyn Store>) {
+    store
+        .insert_user(&new_user("u1", "alice"), NOW)
+        .await
+        .unwrap();
+    let bob = store.insert_user(&new_user("u2", "bob"), NOW).await.unwrap();
+    store
+        .link_user_identity("u1", "discord", "d1", None, NOW + 1)
+        .await
+        .unwrap();
+
+    let refused = store
+        .link_user_identity("u2", "discord", "d1", Some(&json!({"id": "d1"})), NOW + 2)
+        .await
+        .unwrap_err();
+    assert_eq!(conflict_field(refused), "identity_id");
+    // Nothing of the refused link was written, not even `updated_at`.
+    assert_eq!(store.find_user("u2").await.unwrap(), Some(bob));
+    assert_eq!(
+        store
+            .find_user_by_identity("discord", "d1")
+            .await
+            .unwrap()
+            .map(|u| u.id),
+        Some("u1".to_owned())
+    );
+    // The same upstream id under another target is another identity.
+    store
+        .link_user_identity("u2", "github", "d1", None, NOW + 3)
+        .await
+        .unwrap();
+}
+
+async fn identity_unlink_and_not_found(store: Arc<dyn Store>) {
+    store
+        .insert_user(&new_user("u1", "alice"), NOW)
+        .await
+        .unwrap();
+    store.insert_user(&new_user("u2", "bob"), NOW).await.unwrap();
+    store
+        .link_user_identity("u1", "discord", "d1", None, NOW + 1)
+        .await
+        .unwrap();
+    store
+        .link_user_identity("u1", "github", "42", None, NOW + 2)
+        .await
+        .unwrap();
+
+    let unlinked = store
+        .unlink_user_identity("u1", "discord", NOW + 3)
+        .await
+        .unwrap();
+    assert_eq!(unlinked.identities, json!({"github": {"userId": "42"}}));
+    assert_eq!(unlinked.updated_at, NOW + 3);
+    assert!(store
+        .find_user_by_identity("discord", "d1")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store
+        .find_user_by_identity("github", "42")
+        .await
+        .unwrap()
+        .is_some());
+
+    let before = store.find_user("u1").await.unwrap();
+    assert_not_found(store.unlink_user_identity("u1", "discord", NOW + 4).await);
+    assert_eq!(store.find_user("u1").await.unwrap(), before, "a refused unlink writes nothing");
+    assert_not_found(store.unlink_user_identity("ghost", "github", NOW).await);
+    assert_not_found(
+        store
+            .link_user_identity("ghost", "discord", "d1", None, NOW)
+            .await,
+    );
+    // Unlinked, the identity can belong to someone else.
+    store
+        .link_user_identity("u2", "discord", "d1", None, NOW + 5)
+        .await
+        .unwrap();
+}
+
+async fn identity_rows_go_with_their_user(store: Arc<dyn Store>) {
+    store
+        .insert_user(&new_user("u1", "alice"), NOW)
+        .await
+        .unwrap();
+    store.insert_user(&new_user("u2", "bob"), NOW).await.unwrap();
+    store
+        .link_user_identity("u1", "discord", "d1", None, NOW + 1)
+        .await
+        .unwrap();
+    store.delete_user("u1").await.unwrap();
+    assert!(store
+        .find_user_by_identity("discord", "d1")
+        .await
+        .unwrap()
+        .is_none());
+    store
+        .link_user_identity("u2", "discord", "d1", None, NOW + 2)
+        .await
+        .unwrap();
+}
+
+/// Users `u0`..`u{n-1}` race to link the same identity, spread over `stores`; returns how many
+/// succeeded, after checking every failure is the identity's conflict.
+async fn race_for_identity(stores: &[Arc<dyn Store>], users: usize) -> usize {
+    for i in 0..users {
+        stores[0]
+            .insert_user(&new_user(&format!("u{i}"), &format!("user{i}")), NOW)
+            .await
+            .unwrap();
+    }
+    let barrier = Arc::new(tokio::sync::Barrier::new(users));
+    let tasks: Vec<_> = (0..users)
+        .map(|i| {
+            let store = Arc::clone(&stores[i % stores.len()]);
+            let barrier = Arc::clone(&barrier);
+            tokio::spawn(async move {
+                barrier.wait().await;
+                store
+                    .link_user_identity(&format!("u{i}"), "discord", "contested", None, NOW + 1)
+                    .await
+            })
+        })
+        .collect();
+    let mut linked = 0;
+    for task in tasks {
+        match task.await.expect("task") {
+            Ok(_) => linked += 1,
+            Err(err) => assert_eq!(conflict_field(err), "identity_id"),
+        }
+    }
+    let owner = stores[0]
+        .find_user_by_identity("discord", "contested")
+        .await
+        .unwrap()
+        .unwrap();
+    for i in 0..users {
+        let user = stores[0].find_user(&format!("u{i}")).await.unwrap().unwrap();
+        let listed = user.identities.get("discord").is_some();
+        assert_eq!(listed, user.id == owner.id, "the JSON follows the relation");
+    }
+    linked
+}
+
+async fn identity_concurrent_links_keep_one_owner_and_every_target(store: Arc<dyn Store>) {
+    let stores = [store];
+    assert_eq!(race_for_identity(&stores, 6).await, 1);
+
+    // Concurrent links of different targets to one user: none is lost from the JSON.
+    let store = &stores[0];
+    store
+        .insert_user(&new_user("multi", "multi"), NOW)
+        .await
+        .unwrap();
+    let targets = ["t0", "t1", "t2", "t3", "t4", "t5"];
+    let tasks: Vec<_> = targets
+        .iter()
+        .map(|target| {
+            let store = Arc::clone(store);
+            let target = (*target).to_owned();
+            tokio::spawn(async move {
+                store
+                    .link_user_identity("multi", &target, "same-upstream-id", None, NOW + 2)
+                    .await
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("task").unwrap();
+    }
+    let user = store.find_user("multi").await.unwrap().unwrap();
+    let keys: Vec<&String> = user.identities.as_object().unwrap().keys().collect();
+    assert_eq!(keys.len(), targets.len(), "{keys:?}");
+    for target in targets {
+        assert_eq!(
+            store
+                .find_user_by_identity(target, "same-upstream-id")
+                .await
+                .unwrap()
+                .map(|u| u.id),
+            Some("multi".to_owned())
+        );
+    }
+}
+
+async fn identity_links_race_across_nodes(first: Arc<dyn Store>, second: Arc<dyn Store>) {
+    assert_eq!(race_for_identity(&[first, second], 6).await, 1);
+}
+
+/// A database at version 3 whose users already have identities in `users.identities` (written
+/// before the relation table existed): the upgrade fills the table, first user first.
+const V3_IDENTITIES: &str = "CREATE TABLE sesame_migrations (version BIGINT NOT NULL PRIMARY KEY, \
+     description TEXT NOT NULL, applied_at BIGINT NOT NULL); \
+     INSERT INTO sesame_migrations (version, description, applied_at) VALUES (1, 'init', 0), \
+     (2, 'rbac', 0), (3, 'connectors_and_events', 0); \
+     INSERT INTO users (id, username, identities, created_at, updated_at) VALUES \
+     ('old1', 'first', '{\"discord\": {\"userId\": \"d1\", \"details\": {\"id\": \"d1\"}}, \"github\": {\"userId\": 42}}', 1, 1), \
+     ('old2', 'second', '{\"discord\": {\"userId\": \"d1\"}, \"google\": {\"userId\": \"g2\"}, \"broken\": \"x\"}', 2, 2);";
+
+async fn check_identities_backfilled(store: Arc<dyn Store>) {
+    let owner = |target: &'static str, id: &'static str| {
+        let store = Arc::clone(&store);
+        async move {
+            store
+                .find_user_by_identity(target, id)
+                .await
+                .unwrap()
+                .map(|u| u.id)
+        }
+    };
+    assert_eq!(owner("discord", "d1").await.as_deref(), Some("old1"));
+    assert_eq!(owner("github", "42").await.as_deref(), Some("old1"));
+    assert_eq!(owner("google", "g2").await.as_deref(), Some("old2"));
+    assert_eq!(owner("broken", "x").await, None);
+    // The backfilled rows behave like linked ones.
+    assert_eq!(
+        conflict_field(
+            store
+                .link_user_identity("old2", "github", "42", None, NOW)
+                .await
+                .unwrap_err()
+        ),
+        "identity_id"
+    );
+    store.unlink_user_identity("old1", "discord", NOW).await.unwrap();
+    assert_eq!(owner("discord", "d1").await, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_upgrade_backfills_identity_relations() {
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = sqlite_url_for_dir(dir.path());
+    let options = url
+        .parse::<SqliteConnectOptions>()
+        .unwrap()
+        .create_if_missing(true);
+    let mut conn = SqliteConnection::connect_with(&options).await.unwrap();
+    for sql in [
+        include_str!("../migrations/sqlite/0001_init.sql"),
+        include_str!("../migrations/sqlite/0002_rbac.sql"),
+        include_str!("../migrations/sqlite/0003_connectors_and_events.sql"),
+        V3_IDENTITIES,
+    ] {
+        sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+    }
+    conn.close().await.unwrap();
+
+    check_identities_backfilled(connect(&url).await.unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_upgrade_backfills_identity_relations() {
+    use sqlx::postgres::{PgConnectOptions, PgConnection};
+    let Some(url) = postgres_url("postgres_upgrade_backfills_identity_relations") else {
+        return;
+    };
+    let schema = random_schema();
+    let mut conn = PgConnection::connect(&url).await.unwrap();
+    sqlx::raw_sql(&format!("CREATE SCHEMA {schema}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    let options = url
+        .parse::<PgConnectOptions>()
+        .unwrap()
+        .options([("search_path", schema.as_str())]);
+    let mut conn = PgConnection::connect_with(&options).await.unwrap();
+    for sql in [
+        include_str!("../migrations/postgres/0001_init.sql"),
+        include_str!("../migrations/postgres/0002_rbac.sql"),
+        include_str!("../migrations/postgres/0003_connectors_and_events.sql"),
+        V3_IDENTITIES,
+    ] {
+        sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+    }
+    conn.close().await.unwrap();
+
+    let store = connect_postgres_schema(&url, &schema).await.unwrap();
+    let outcome = tokio::spawn(check_identities_backfilled(store)).await;
+    drop_schema(&url, &schema).await;
+    if let Err(failure) = outcome {
+        std::panic::resume_unwind(failure.into_panic());
+    }
 }
