@@ -36,7 +36,7 @@ impl KeySet {
         if keys.is_empty() {
             return Err(KeyRingError::Malformed);
         }
-        keys.sort_by(|a, b| b.activates_at.cmp(&a.activates_at));
+        keys.sort_by_key(|key| std::cmp::Reverse(key.activates_at));
         Ok(Self { keys })
     }
 

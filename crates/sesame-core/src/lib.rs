@@ -2,6 +2,9 @@
 //! tokens a request earns, which claims a scope releases — and knows nothing of HTTP or SQL:
 //! the server crate feeds it parsed requests, and storage sits behind the [`store::Store`] port.
 
+// A failed unwrap in a test is a failed test, with the error in its message.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 pub mod clock;
 pub mod crypto;
 pub mod error;

@@ -25,7 +25,11 @@ where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
 {
-    T::deserialize(deserializer).map(Some)
+    match Option::<T>::deserialize(deserializer)? {
+        Some(value) => Ok(Some(value)),
+        // Through `Option`, so `null` is refused even where `T` could hold it (`Value`).
+        None => Err(serde::de::Error::custom("null is not allowed here")),
+    }
 }
 
 /// Logto's `usernameRegEx`: `^[A-Z_a-z]\w*$` (the column holds at most 128 characters).
@@ -167,6 +171,14 @@ mod tests {
         }
         assert!(serde_json::from_str::<Strict>("{}").expect("absent").name.is_none());
         assert!(serde_json::from_str::<Strict>(r#"{"name":null}"#).is_err());
+
+        #[derive(Deserialize)]
+        struct Object {
+            #[serde(default, deserialize_with = "present")]
+            data: Option<Value>,
+        }
+        assert!(serde_json::from_str::<Object>(r#"{"data":null}"#).is_err(), "even a JSON value refuses null");
+        assert_eq!(serde_json::from_str::<Object>(r#"{"data":{"a":1}}"#).expect("object").data, Some(serde_json::json!({"a": 1})));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Scopes and the user claims they release, exactly as Logto defines them
 //! (`null` for core columns, omitted profile fields, timestamps in milliseconds).
 
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 use crate::model::User;
 use crate::provider::Provider;
@@ -25,7 +25,7 @@ pub const OIDC_SCOPES: &[&str] = &[
 ];
 
 pub const SUPPORTED_CLAIMS: &[&str] = &[
-    "sub", "roles", "name", "family_name", "given_name", "middle_name", "nickname", "preferred_username", "profile", "picture",
+    "sub", "roles", "organizations", "organization_data", "organization_roles", "name", "family_name", "given_name", "middle_name", "nickname", "preferred_username", "profile", "picture",
     "website", "gender", "birthdate", "zoneinfo", "locale", "updated_at", "username", "created_at", "email",
     "email_verified", "phone_number", "phone_number_verified", "address", "custom_data", "identities", "sso_identities",
     "sid", "auth_time", "iss",
@@ -101,6 +101,18 @@ pub async fn load_user_claims(provider: &Provider, user: &User, scopes: &[String
     if has(scopes, ROLES) {
         let roles = provider.store.user_roles(&user.id).await?;
         claims.insert("roles".into(), roles.into_iter().map(|role| Value::from(role.name)).collect());
+    }
+    if has(scopes, ORGANIZATIONS) {
+        let organizations = provider.store.user_organizations(&user.id).await?;
+        claims.insert("organizations".into(), organizations.iter().map(|org| Value::from(org.id.as_str())).collect());
+        if audience == Audience::UserInfo {
+            let data = organizations.iter().map(|org| json!({"id": org.id, "name": org.name, "description": org.description}));
+            claims.insert("organization_data".into(), data.collect());
+        }
+    }
+    if has(scopes, ORGANIZATION_ROLES) {
+        let roles = provider.store.user_organization_role_names(&user.id).await?;
+        claims.insert("organization_roles".into(), roles.into_iter().map(|(org, role)| Value::from(format!("{org}:{role}"))).collect());
     }
     Ok(claims)
 }

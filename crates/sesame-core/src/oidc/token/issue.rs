@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use crate::error::OidcError;
 use crate::ids;
 use crate::model::{Resource, User};
+use crate::organization::organization_urn;
 use crate::oidc::artifacts::{self, AccessTokenRecord, RefreshTokenRecord};
 use crate::oidc::claims::{self, Audience, OFFLINE_ACCESS, OPENID};
 use crate::oidc::params::Params;
@@ -32,9 +33,14 @@ pub(super) struct Issuance<'a> {
 pub(super) enum AccessTarget {
     /// An opaque token for `/oidc/me`.
     UserInfo,
-    /// A JWT for an API resource.
-    Resource(Resource),
+    /// A JWT for an API resource, limited to one organization's roles when one is named.
+    Resource(Resource, Option<String>),
+    /// An organization token (`aud = urn:logto:organization:<id>`).
+    Organization(String),
 }
+
+/// Organization tokens live as long as Logto's reserved-resource tokens.
+pub(super) const ORGANIZATION_TOKEN_TTL: i64 = 3600;
 
 pub fn pkce_s256(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
@@ -66,7 +72,10 @@ pub(super) async fn resolve_target(
     let requested = params.all_split("resource");
     let indicator = match requested.as_slice() {
         [] if has_scope(scopes, OPENID) => return Ok(AccessTarget::UserInfo),
-        [] => return Ok(provider.store.default_resource().await?.map_or(AccessTarget::UserInfo, AccessTarget::Resource)),
+        [] => {
+            let default = provider.store.default_resource().await?;
+            return Ok(default.map_or(AccessTarget::UserInfo, |resource| AccessTarget::Resource(resource, None)));
+        }
         [one] => one,
         _ => return Err(OidcError::invalid_target("only a single resource indicator value is supported")),
     };
@@ -78,7 +87,7 @@ pub(super) async fn resolve_target(
         .find_resource_by_indicator(indicator)
         .await?
         .ok_or_else(|| OidcError::invalid_target("resource indicator is missing, or unknown"))?;
-    Ok(AccessTarget::Resource(resource))
+    Ok(AccessTarget::Resource(resource, None))
 }
 
 /// Access token for `target`, ID token when `openid` was granted; the refresh token is the
@@ -89,13 +98,27 @@ pub(super) async fn respond(
     target: &AccessTarget,
     refresh_token: Option<String>,
 ) -> Result<TokenResponse, OidcError> {
+    let user_id = issuance.user.id.as_str();
     let (access_token, expires_in, scope) = match target {
         AccessTarget::UserInfo => opaque_access_token(provider, issuance).await?,
-        AccessTarget::Resource(resource) => {
-            let permitted = provider.store.user_resource_scopes(&issuance.user.id, &resource.id).await?;
+        AccessTarget::Resource(resource, organization) => {
+            let (permitted, extra) = match organization {
+                None => (provider.store.user_resource_scopes(user_id, &resource.id).await?, Map::new()),
+                Some(org) => (
+                    provider.store.user_organization_resource_scopes(org, user_id, &resource.id).await?,
+                    organization_claim(org),
+                ),
+            };
             let scopes = intersect(issuance.scopes, &permitted);
-            let token = jwt_access_token(provider, &issuance.user.id, issuance.client_id, resource, &scopes, Map::new())?;
+            let token = jwt_access_token(provider, user_id, issuance.client_id, &resource.indicator, resource.access_token_ttl, &scopes, extra)?;
             (token, resource.access_token_ttl, scopes.join(" "))
+        }
+        AccessTarget::Organization(org) => {
+            let permitted = provider.store.user_organization_scopes(org, user_id).await?;
+            let scopes = intersect(issuance.scopes, &permitted);
+            let audience = organization_urn(org);
+            let token = jwt_access_token(provider, user_id, issuance.client_id, &audience, ORGANIZATION_TOKEN_TTL, &scopes, Map::new())?;
+            (token, ORGANIZATION_TOKEN_TTL, scopes.join(" "))
         }
     };
     let id_token = if has_scope(issuance.scopes, OPENID) { Some(id_token(provider, issuance).await?) } else { None };
@@ -124,13 +147,21 @@ async fn opaque_access_token(provider: &Provider, issuance: &Issuance<'_>) -> Re
     Ok((access_token, provider.lifetimes.access_token, scopes.join(" ")))
 }
 
-/// A JWT access token for `resource` (oidc-provider's format, but `scope` always present and
+/// The `organization_id` claim of a resource token limited to one organization.
+pub(super) fn organization_claim(organization_id: &str) -> Map<String, Value> {
+    let mut claims = Map::new();
+    claims.insert("organization_id".into(), Value::from(organization_id));
+    claims
+}
+
+/// A JWT access token for `audience` (oidc-provider's format, but `scope` always present and
 /// `aud` a string, which the SDKs' claim models require).
 pub(super) fn jwt_access_token(
     provider: &Provider,
     subject: &str,
     client_id: &str,
-    resource: &Resource,
+    audience: &str,
+    ttl: i64,
     scopes: &[String],
     extra: Map<String, Value>,
 ) -> Result<String, OidcError> {
@@ -140,11 +171,11 @@ pub(super) fn jwt_access_token(
         "jti": ids::bearer_value(),
         "sub": subject,
         "iat": now,
-        "exp": now + resource.access_token_ttl,
+        "exp": now + ttl,
         "scope": scopes.join(" "),
         "client_id": client_id,
         "iss": provider.issuer,
-        "aud": resource.indicator,
+        "aud": audience,
     });
     if let Value::Object(standard) = standard {
         claims.extend(standard);

@@ -4,6 +4,7 @@
 mod authorization_code;
 mod client_credentials;
 mod issue;
+mod organization;
 mod refresh_token;
 
 use serde::Serialize;

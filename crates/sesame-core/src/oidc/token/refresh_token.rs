@@ -10,7 +10,8 @@ use crate::oidc::params::{split_scope, Params};
 use crate::provider::Provider;
 use crate::store::{ArtifactKind, Consumption};
 
-use super::issue::{self, Issuance};
+use super::issue::{self, AccessTarget, Issuance};
+use super::organization::check_user_access;
 use super::TokenResponse;
 
 pub const GRANT_TYPE: &str = "refresh_token";
@@ -20,9 +21,7 @@ const ROTATE_AFTER_PERCENT: i64 = 70;
 pub async fn handle(provider: &Provider, client: &AuthenticatedClient, params: &Params) -> Result<TokenResponse, OidcError> {
     let presented = params.require(GRANT_TYPE)?;
     let requested_scope = params.get("scope")?.map(split_scope);
-    if params.get("organization_id")?.is_some() {
-        return Err(OidcError::invalid_target("organization tokens are not supported yet"));
-    }
+    let organization = params.get("organization_id")?.map(str::to_owned);
     let token = artifacts::load_bearer::<RefreshTokenRecord>(provider, ArtifactKind::RefreshToken, presented)
         .await?
         .ok_or_else(|| OidcError::invalid_grant("grant request is invalid"))?;
@@ -34,7 +33,7 @@ pub async fn handle(provider: &Provider, client: &AuthenticatedClient, params: &
         .await?
         .ok_or_else(|| OidcError::invalid_grant("grant not found"))?;
     let scopes = narrow_scopes(&token.record.scopes, requested_scope)?;
-    let target = issue::resolve_target(provider, params, &token.record.resources, &scopes).await?;
+    let mut target = issue::resolve_target(provider, params, &token.record.resources, &scopes).await?;
     let user = provider
         .store
         .find_user(&token.record.account_id)
@@ -42,6 +41,15 @@ pub async fn handle(provider: &Provider, client: &AuthenticatedClient, params: &
         .ok_or_else(|| OidcError::invalid_grant("user not found"))?;
     if user.is_suspended {
         return Err(OidcError::invalid_grant("user is suspended"));
+    }
+    if let Some(organization_id) = &organization {
+        check_user_access(provider, organization_id, &user.id, &token.record.scopes).await?;
+        target = match target {
+            AccessTarget::Resource(resource, _) if !params.all_split("resource").is_empty() => {
+                AccessTarget::Resource(resource, Some(organization_id.clone()))
+            }
+            _ => AccessTarget::Organization(organization_id.clone()),
+        };
     }
     let now = provider.now_ms();
     if let Some(consumed_at) = token.consumed_at {

@@ -6,6 +6,9 @@ mod auth;
 mod configs;
 mod connectors;
 mod openapi;
+mod organization_roles;
+mod organization_scopes;
+mod organizations;
 mod pagination;
 mod query;
 mod resources;
@@ -26,6 +29,9 @@ pub fn router() -> Router<AppState> {
         .merge(users::router())
         .merge(resources::router())
         .merge(roles::router())
+        .merge(organizations::router())
+        .merge(organization_roles::router())
+        .merge(organization_scopes::router())
         .merge(configs::router())
         .merge(connectors::router())
         .merge(sign_in_experience::router())

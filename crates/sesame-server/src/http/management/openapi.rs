@@ -305,6 +305,131 @@ fn operations() -> Vec<Op> {
             .created()
             .unprocessable(),
         op("delete", "/api/roles/{id}/applications/{applicationId}", "Roles", "Remove the role from an application").no_content(),
+        // --- organizations
+        op("get", "/api/organizations", "Organizations", "List organizations, newest first")
+            .paginated()
+            .query("q", string(), "Case-insensitive substring of the id or name (`search` works too).")
+            .query("showFeatured", boolean(), "Add `usersCount` and up to three `featuredUsers`.")
+            .ok(list(schema("OrganizationWithFeatured"))),
+        op("post", "/api/organizations", "Organizations", "Create an organization")
+            .body(object(&[("name", string()), ("description", nullable_string()), ("customData", any_object()), ("isMfaRequired", boolean())], &["name"]))
+            .returns(201, Some(schema("Organization"))),
+        op("get", "/api/organizations/{id}", "Organizations", "Get an organization").ok(schema("Organization")),
+        op("patch", "/api/organizations/{id}", "Organizations", "Update an organization (customData replaces the stored object)")
+            .body(object(&[("name", string()), ("description", nullable_string()), ("customData", any_object()), ("isMfaRequired", boolean())], &[]))
+            .ok(schema("Organization")),
+        op("delete", "/api/organizations/{id}", "Organizations", "Delete an organization with its memberships and role assignments").no_content(),
+        op("get", "/api/organizations/{id}/users", "Organizations", "List the user members, each with its organization roles")
+            .paginated()
+            .query("q", string(), "Case-insensitive substring of the id, email, phone, username or name.")
+            .ok(list(schema("UserWithOrganizationRoles"))),
+        op("post", "/api/organizations/{id}/users", "Organizations", "Add user members (current members are left alone)")
+            .body(ids("userIds"))
+            .returns(201, Some(ids("userIds"))),
+        op("put", "/api/organizations/{id}/users", "Organizations", "Replace the user members").body(ids("userIds")).no_content(),
+        op("delete", "/api/organizations/{id}/users/{userId}", "Organizations", "Remove a user member and its roles in the organization").no_content(),
+        op("get", "/api/organizations/{id}/users/{userId}/roles", "Organizations", "List a member's roles (all of them without pagination parameters)")
+            .paginated()
+            .ok(list(schema("OrganizationRole")))
+            .unprocessable(),
+        op("post", "/api/organizations/{id}/users/{userId}/roles", "Organizations", "Give a member User roles, by id and/or by name")
+            .body(object(&[("organizationRoleIds", list(string())), ("organizationRoleNames", list(string()))], &[]))
+            .returns(201, Some(ids("organizationRoleIds")))
+            .unprocessable(),
+        op("put", "/api/organizations/{id}/users/{userId}/roles", "Organizations", "Replace a member's roles, by id and/or by name")
+            .body(object(&[("organizationRoleIds", list(string())), ("organizationRoleNames", list(string()))], &[]))
+            .no_content()
+            .unprocessable(),
+        op("delete", "/api/organizations/{id}/users/{userId}/roles/{organizationRoleId}", "Organizations", "Remove a role from a member")
+            .no_content()
+            .unprocessable(),
+        op("get", "/api/organizations/{id}/users/{userId}/scopes", "Organizations", "List the organization scopes a member's roles grant")
+            .ok(list(schema("OrganizationScope")))
+            .unprocessable(),
+        op("get", "/api/organizations/{id}/applications", "Organizations", "List the application members, each with its organization roles")
+            .paginated()
+            .query("q", string(), "Case-insensitive substring of the id, name or description.")
+            .ok(list(schema("ApplicationWithOrganizationRoles"))),
+        op("post", "/api/organizations/{id}/applications", "Organizations", "Add machine-to-machine applications as members")
+            .body(ids("applicationIds"))
+            .created()
+            .unprocessable(),
+        op("put", "/api/organizations/{id}/applications", "Organizations", "Replace the application members")
+            .body(ids("applicationIds"))
+            .no_content()
+            .unprocessable(),
+        op("delete", "/api/organizations/{id}/applications/{applicationId}", "Organizations", "Remove an application member and its roles").no_content(),
+        op("get", "/api/organizations/{id}/applications/{applicationId}/roles", "Organizations", "List an application member's roles (all of them without pagination parameters)")
+            .paginated()
+            .ok(list(schema("OrganizationRole")))
+            .unprocessable(),
+        op("post", "/api/organizations/{id}/applications/{applicationId}/roles", "Organizations", "Give an application member MachineToMachine roles")
+            .body(ids("organizationRoleIds"))
+            .created()
+            .unprocessable(),
+        op("put", "/api/organizations/{id}/applications/{applicationId}/roles", "Organizations", "Replace an application member's roles")
+            .body(ids("organizationRoleIds"))
+            .no_content()
+            .unprocessable(),
+        op("delete", "/api/organizations/{id}/applications/{applicationId}/roles/{organizationRoleId}", "Organizations", "Remove a role from an application member")
+            .no_content()
+            .unprocessable(),
+        op("get", "/api/users/{userId}/organizations", "Users", "List the user's organizations, each with the user's roles in it").ok(list(schema("OrganizationWithRoles"))),
+        // --- organization roles
+        op("get", "/api/organization-roles", "Organization roles", "List organization roles by name, each with the scopes it grants")
+            .paginated()
+            .query("q", string(), "Case-insensitive substring of the id, name or description.")
+            .ok(list(schema("OrganizationRoleWithScopes"))),
+        op("post", "/api/organization-roles", "Organization roles", "Create an organization role with its initial scopes")
+            .body(object(
+                &[
+                    ("name", string()),
+                    ("description", nullable_string()),
+                    ("type", schema("RoleType")),
+                    ("organizationScopeIds", list(string())),
+                    ("resourceScopeIds", list(string())),
+                ],
+                &["name"],
+            ))
+            .returns(201, Some(schema("OrganizationRole")))
+            .unprocessable(),
+        op("get", "/api/organization-roles/{id}", "Organization roles", "Get an organization role").ok(schema("OrganizationRole")),
+        op("patch", "/api/organization-roles/{id}", "Organization roles", "Update an organization role (its type is fixed)")
+            .body(object(&[("name", string()), ("description", nullable_string())], &[]))
+            .ok(schema("OrganizationRole"))
+            .unprocessable(),
+        op("delete", "/api/organization-roles/{id}", "Organization roles", "Delete an organization role, taking it from every member").no_content(),
+        op("get", "/api/organization-roles/{id}/scopes", "Organization roles", "List the role's organization scopes (all of them without pagination parameters)")
+            .paginated()
+            .ok(list(schema("OrganizationScope"))),
+        op("post", "/api/organization-roles/{id}/scopes", "Organization roles", "Grant organization scopes (held ones are left alone)")
+            .body(ids("organizationScopeIds"))
+            .created(),
+        op("put", "/api/organization-roles/{id}/scopes", "Organization roles", "Replace the role's organization scopes").body(ids("organizationScopeIds")).no_content(),
+        op("delete", "/api/organization-roles/{id}/scopes/{organizationScopeId}", "Organization roles", "Revoke an organization scope").no_content(),
+        op("get", "/api/organization-roles/{id}/resource-scopes", "Organization roles", "List the role's API resource scopes (all of them without pagination parameters)")
+            .paginated()
+            .ok(list(schema("Scope"))),
+        op("post", "/api/organization-roles/{id}/resource-scopes", "Organization roles", "Grant API resource scopes (held ones are left alone)")
+            .body(ids("scopeIds"))
+            .created(),
+        op("put", "/api/organization-roles/{id}/resource-scopes", "Organization roles", "Replace the role's API resource scopes").body(ids("scopeIds")).no_content(),
+        op("delete", "/api/organization-roles/{id}/resource-scopes/{scopeId}", "Organization roles", "Revoke an API resource scope").no_content(),
+        // --- organization scopes
+        op("get", "/api/organization-scopes", "Organization scopes", "List organization scopes by name (all of them without pagination parameters)")
+            .paginated()
+            .query("q", string(), "Case-insensitive substring of the name.")
+            .ok(list(schema("OrganizationScope"))),
+        op("post", "/api/organization-scopes", "Organization scopes", "Create an organization scope (names have no whitespace)")
+            .body(object(&[("name", string()), ("description", nullable_string())], &["name"]))
+            .returns(201, Some(schema("OrganizationScope")))
+            .unprocessable(),
+        op("get", "/api/organization-scopes/{id}", "Organization scopes", "Get an organization scope").ok(schema("OrganizationScope")),
+        op("patch", "/api/organization-scopes/{id}", "Organization scopes", "Update an organization scope")
+            .body(object(&[("name", string()), ("description", nullable_string())], &[]))
+            .ok(schema("OrganizationScope"))
+            .unprocessable(),
+        op("delete", "/api/organization-scopes/{id}", "Organization scopes", "Delete an organization scope, revoking it from every role").no_content(),
         // --- signing keys
         op("get", "/api/configs/oidc/private-keys", "Configs", "List the signing keys (no private material)").ok(list(schema("PrivateKey"))),
         op("post", "/api/configs/oidc/private-keys/rotate", "Configs", "Rotate the signing keys: the new key is published now and signs after the grace period")
@@ -314,6 +439,32 @@ fn operations() -> Vec<Op> {
             ))
             .ok(list(schema("PrivateKey"))),
         op("delete", "/api/configs/oidc/private-keys/{keyId}", "Configs", "Delete a signing key that does not sign now").no_content().unprocessable(),
+        // --- connectors and sign-in experience settings
+        op("get", "/api/connector-factories", "Connectors", "List the connector factories Sesame ships").ok(list(any_object())),
+        op("get", "/api/connector-factories/{id}", "Connectors", "Get a connector factory").ok(any_object()),
+        op("get", "/api/connectors", "Connectors", "List connectors").ok(list(schema("Connector"))),
+        op("post", "/api/connectors", "Connectors", "Create a connector from a factory")
+            .body(object(
+                &[("connectorId", string()), ("config", any_object()), ("metadata", any_object()), ("syncProfile", boolean()), ("id", string())],
+                &["connectorId"],
+            ))
+            .ok(schema("Connector"))
+            .unprocessable(),
+        op("get", "/api/connectors/{id}", "Connectors", "Get a connector").ok(schema("Connector")),
+        op("patch", "/api/connectors/{id}", "Connectors", "Update a connector")
+            .body(object(&[("config", any_object()), ("metadata", any_object()), ("syncProfile", boolean())], &[]))
+            .ok(schema("Connector"))
+            .unprocessable(),
+        op("delete", "/api/connectors/{id}", "Connectors", "Delete a connector").no_content(),
+        op("post", "/api/connectors/{factoryId}/test", "Connectors", "Send a test message with a candidate configuration")
+            .body(object(&[("email", string()), ("phone", string()), ("config", any_object()), ("locale", string())], &["config"]))
+            .no_content()
+            .unprocessable(),
+        op("get", "/api/sign-in-exp", "Sign-in experience", "Get the sign-in experience settings").ok(schema("SignInExperience")),
+        op("patch", "/api/sign-in-exp", "Sign-in experience", "Update the sign-in experience settings (top-level keys)")
+            .body(schema("SignInExperience"))
+            .ok(schema("SignInExperience"))
+            .unprocessable(),
         // --- Experience API
         op("put", "/api/experience", "Experience", "Start an interaction with an event")
             .auth(Auth::Interaction)
@@ -470,6 +621,74 @@ fn schemas() -> Value {
                 ("applicationsCount", integer()),
                 ("featuredApplications", list(object(&[("id", string()), ("name", string()), ("type", schema("ApplicationType"))], &["id"]))),
             ], &[])]
+        },
+        "Organization": object(&[
+            ("tenantId", string()),
+            ("id", string()),
+            ("name", string()),
+            ("description", nullable_string()),
+            ("customData", any_object()),
+            ("isMfaRequired", boolean()),
+            ("branding", any_object()),
+            ("createdAt", integer()),
+        ], &["id", "name"]),
+        "OrganizationWithFeatured": {
+            "allOf": [schema("Organization"), object(&[
+                ("usersCount", integer()),
+                ("featuredUsers", list(object(&[("id", string()), ("avatar", nullable_string()), ("name", nullable_string())], &["id"]))),
+            ], &[])]
+        },
+        "OrganizationRoleEntity": object(&[("id", string()), ("name", string())], &["id", "name"]),
+        "OrganizationWithRoles": {
+            "allOf": [schema("Organization"), object(&[("organizationRoles", list(schema("OrganizationRoleEntity")))], &["organizationRoles"])]
+        },
+        "UserWithOrganizationRoles": {
+            "allOf": [schema("User"), object(&[("organizationRoles", list(schema("OrganizationRoleEntity")))], &["organizationRoles"])]
+        },
+        "ApplicationWithOrganizationRoles": {
+            "allOf": [schema("Application"), object(&[("organizationRoles", list(schema("OrganizationRoleEntity")))], &["organizationRoles"])]
+        },
+        "OrganizationScope": object(&[("tenantId", string()), ("id", string()), ("name", string()), ("description", nullable_string())], &["id", "name"]),
+        "OrganizationRole": object(&[
+            ("tenantId", string()),
+            ("id", string()),
+            ("name", string()),
+            ("description", nullable_string()),
+            ("type", schema("RoleType")),
+        ], &["id", "name", "type"]),
+        "OrganizationRoleWithScopes": {
+            "allOf": [schema("OrganizationRole"), object(&[
+                ("scopes", list(object(&[("id", string()), ("name", string())], &["id", "name"]))),
+                ("resourceScopes", list(object(&[
+                    ("id", string()),
+                    ("name", string()),
+                    ("resource", object(&[("id", string()), ("name", string())], &["id", "name"])),
+                ], &["id", "name", "resource"]))),
+            ], &["scopes", "resourceScopes"])]
+        },
+        "Connector": {
+            "type": "object",
+            "description": "A connector instance: `id`, `connectorId` (its factory), `config`, `metadata`, `syncProfile`, plus the factory's fields.",
+            "properties": { "id": string(), "connectorId": string(), "config": any_object(), "metadata": any_object(), "syncProfile": boolean() },
+            "additionalProperties": true,
+        },
+        "SignInExperience": {
+            "type": "object",
+            "description": "Logto's sign-in experience settings (`signInMode`, `signUp`, `signIn`, `socialSignInConnectorTargets`, `passwordPolicy`, `color`, `branding`, …).",
+            "properties": {
+                "signInMode": { "type": "string", "enum": ["SignIn", "Register", "SignInAndRegister"] },
+                "signUp": any_object(),
+                "signIn": any_object(),
+                "socialSignInConnectorTargets": list(string()),
+                "passwordPolicy": any_object(),
+                "verificationCodePolicy": any_object(),
+                "sentinelPolicy": any_object(),
+                "color": any_object(),
+                "branding": any_object(),
+                "termsOfUseUrl": nullable_string(),
+                "privacyPolicyUrl": nullable_string(),
+            },
+            "additionalProperties": true,
         },
         "PrivateKey": object(&[
             ("id", string()),
