@@ -132,4 +132,10 @@ pub mod codes {
     pub const VERIFICATION_CODE_MISMATCH: &str = "verification_code.code_mismatch";
     pub const VERIFICATION_CODE_EMAIL_MISMATCH: &str = "verification_code.email_mismatch";
     pub const VERIFICATION_CODE_PHONE_MISMATCH: &str = "verification_code.phone_mismatch";
+    pub const USER_IDENTITY_NOT_EXIST: &str = "user.identity_not_exist";
+    pub const USER_IDENTITY_ALREADY_IN_USE: &str = "user.identity_already_in_use";
+    pub const SESSION_INSUFFICIENT_INFO: &str = "session.insufficient_info";
+    pub const SESSION_CONNECTOR_VALIDATION_SESSION_NOT_FOUND: &str = "session.connector_validation_session_not_found";
+    pub const SESSION_NOT_SUPPORTED_FOR_FORGOT_PASSWORD: &str = "session.not_supported_for_forgot_password";
+    pub const CONNECTOR_UNEXPECTED_TYPE: &str = "connector.unexpected_type";
 }

@@ -216,8 +216,11 @@ impl SignInExperience {
         if !valid {
             return Err(ApiError::invalid_input("The sign-in experience settings are out of range."));
         }
-        if self.sign_up.identifiers.is_empty() && !self.sign_up.password && self.allows_registration() {
-            return Err(ApiError::invalid_input("Registration needs an identifier."));
+        // No sign-up identifier ("None" in Logto's console) is fine when users register
+        // through a social connector.
+        let no_social = self.social_sign_in_connector_targets.is_empty();
+        if self.sign_up.identifiers.is_empty() && !self.sign_up.password && no_social && self.allows_registration() {
+            return Err(ApiError::invalid_input("Registration needs an identifier or a social connector."));
         }
         Ok(())
     }

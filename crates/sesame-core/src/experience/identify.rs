@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::password::{find_user_by, sign_up_method_not_enabled, username_in_use};
-use super::{load, save, IdentifierType, InteractionEvent, InteractionRecord, PendingProfile, Verification};
+use super::{load, save, social, IdentifierType, InteractionEvent, InteractionRecord, PendingProfile, Verification};
 use crate::error::{codes, ApiError};
 use crate::ids;
 use crate::model::{NewUser, User};
@@ -20,12 +20,23 @@ pub enum Identified {
     Registered,
 }
 
-pub async fn identify(provider: &Provider, uid: Option<&str>, verification_id: Option<&str>) -> Result<Identified, ApiError> {
+/// `link_social_identity` (Logto's `linkSocialIdentity`) links a verified social identity
+/// to the account with the same verified email instead of answering `user.identity_not_exist`.
+pub async fn identify(
+    provider: &Provider,
+    uid: Option<&str>,
+    verification_id: Option<&str>,
+    link_social_identity: bool,
+) -> Result<Identified, ApiError> {
     let mut interaction = load(provider, uid).await?;
     let (user_id, outcome) = match interaction.record.event()? {
-        InteractionEvent::SignIn | InteractionEvent::ForgotPassword => {
+        event @ (InteractionEvent::SignIn | InteractionEvent::ForgotPassword) => {
             let id = verification_id.ok_or_else(|| ApiError::invalid_input("verificationId is required."))?;
-            (identify_existing(provider, &interaction.record, id).await?, Identified::SignedIn)
+            let user_id = match interaction.record.verification(id)? {
+                social @ Verification::Social { .. } => social::identify_existing(provider, event, social, link_social_identity).await?,
+                _ => identify_existing(provider, &interaction.record, id).await?,
+            };
+            (user_id, Identified::SignedIn)
         }
         InteractionEvent::Register => (register(provider, &interaction.record, verification_id).await?, Identified::Registered),
     };
@@ -47,7 +58,7 @@ async fn identify_existing(provider: &Provider, record: &InteractionRecord, veri
         Verification::Password { user_id, .. } => provider.store.find_user(user_id).await?,
         Verification::VerificationCode { identifier, verified: true, .. } => find_user_by(provider, identifier).await?,
         Verification::VerificationCode { .. } => return Err(not_verified()),
-        Verification::NewPasswordIdentity { .. } => {
+        Verification::NewPasswordIdentity { .. } | Verification::Social { .. } => {
             return Err(ApiError::invalid_input("This verification cannot identify an existing user."))
         }
     };
@@ -60,6 +71,13 @@ async fn identify_existing(provider: &Provider, record: &InteractionRecord, veri
 
 async fn register(provider: &Provider, record: &InteractionRecord, verification_id: Option<&str>) -> Result<String, ApiError> {
     let settings = sign_in_experience::load(provider).await?;
+    let social_verification = match verification_id {
+        Some(id) => Some(record.verification(id)?).filter(|v| matches!(v, Verification::Social { .. })),
+        None => social::verified_social(record),
+    };
+    if let Some(verification) = social_verification {
+        return social::register(provider, &settings, record, verification).await;
+    }
     let new_user = match verification_id {
         Some(id) => match record.verification(id)? {
             Verification::NewPasswordIdentity { username, password_hash, password_method, .. } => NewUser {
@@ -72,7 +90,9 @@ async fn register(provider: &Provider, record: &InteractionRecord, verification_
                 registration_by_code(provider, &settings, identifier.kind, &identifier.value, &record.profile).await?
             }
             Verification::VerificationCode { .. } => return Err(not_verified()),
-            Verification::Password { .. } => return Err(ApiError::invalid_input("This verification cannot register a new user.")),
+            Verification::Password { .. } | Verification::Social { .. } => {
+                return Err(ApiError::invalid_input("This verification cannot register a new user."))
+            }
         },
         // After a missing-profile answer the page sends the profile, then identifies again
         // without an id: the verified code still names the identifier.

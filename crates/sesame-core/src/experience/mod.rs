@@ -9,6 +9,7 @@ mod password;
 pub mod password_policy;
 mod profile;
 mod sentinel;
+mod social;
 
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +23,7 @@ pub use codes::{send_code, verify_code};
 pub use identify::{identify, Identified};
 pub use password::{new_password_identity, verify_password};
 pub use profile::{add_profile, reset_password, ProfileInput};
+pub use social::{authorization_uri as social_authorization_uri, verify as verify_social, SocialIdentity};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum InteractionEvent {
@@ -82,12 +84,27 @@ pub enum Verification {
     NewPasswordIdentity { id: String, username: String, password_hash: String, password_method: String },
     #[serde(rename_all = "camelCase")]
     VerificationCode { id: String, identifier: Identifier, code_hash: String, expires_at: i64, verified: bool },
+    /// A social sign-in: the connector session (instance, its target, `state`, redirect URI)
+    /// and, once the callback is verified, the provider's profile.
+    #[serde(rename_all = "camelCase")]
+    Social {
+        id: String,
+        connector_id: String,
+        target: String,
+        state: String,
+        redirect_uri: String,
+        #[serde(default)]
+        identity: Option<SocialIdentity>,
+    },
 }
 
 impl Verification {
     fn id(&self) -> &str {
         match self {
-            Self::Password { id, .. } | Self::NewPasswordIdentity { id, .. } | Self::VerificationCode { id, .. } => id,
+            Self::Password { id, .. }
+            | Self::NewPasswordIdentity { id, .. }
+            | Self::VerificationCode { id, .. }
+            | Self::Social { id, .. } => id,
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod organizations;
 pub mod resources;
 pub mod roles;
 pub mod seed;
+pub mod user_identities;
 pub mod users;
 
 use crate::error::{codes, ApiError};

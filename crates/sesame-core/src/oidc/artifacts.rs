@@ -22,6 +22,9 @@ pub struct AuthorizationRequest {
     pub login_hint: Option<String>,
     /// The hosted page to open first (`/sign-in` or `/register`).
     pub first_screen: String,
+    /// Logto's `direct_sign_in` (e.g. `social:discord`): the page starts that method at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direct_sign_in: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

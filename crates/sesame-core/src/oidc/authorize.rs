@@ -76,7 +76,18 @@ async fn validate_request(
         code_challenge,
         login_hint: params.get("login_hint")?.map(str::to_owned),
         first_screen: first_screen.to_owned(),
+        direct_sign_in: params.get("direct_sign_in")?.and_then(direct_sign_in),
     })
+}
+
+/// Logto's `direct_sign_in=<method>:<target>` (`social:discord`, `sso:<id>`, `method:email`),
+/// passed on to the page when well formed; anything else is ignored, as Logto does.
+fn direct_sign_in(value: &str) -> Option<String> {
+    let (method, target) = value.split_once(':')?;
+    let target_ok = !target.is_empty()
+        && target.len() <= 128
+        && target.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    (matches!(method, "social" | "sso" | "method") && target_ok).then(|| value.to_owned())
 }
 
 fn check_prompt(prompt: Option<&str>) -> Result<Vec<String>, OidcError> {
@@ -168,6 +179,9 @@ fn sign_in_location(request: &AuthorizationRequest) -> String {
     query.append_pair("app_id", &request.client_id);
     if let Some(hint) = &request.login_hint {
         query.append_pair("login_hint", hint);
+    }
+    if let Some(direct) = &request.direct_sign_in {
+        query.append_pair("direct_sign_in", direct);
     }
     format!("{}?{}", request.first_screen, query.finish())
 }
@@ -316,6 +330,16 @@ mod tests {
         assert!(check_prompt(Some("none login")).is_err());
         assert!(check_prompt(Some("select_account")).is_err());
         assert_eq!(check_prompt(Some("login consent")).expect("ok"), vec!["login", "consent"]);
+    }
+
+    #[test]
+    fn direct_sign_in_is_passed_on_only_when_well_formed() {
+        assert_eq!(direct_sign_in("social:discord").as_deref(), Some("social:discord"));
+        assert_eq!(direct_sign_in("sso:abc-123").as_deref(), Some("sso:abc-123"));
+        assert_eq!(direct_sign_in("method:email").as_deref(), Some("method:email"));
+        for bad in ["discord", "social:", "oauth:discord", "social:dis cord", "social:a/b", "social:x&y=1"] {
+            assert_eq!(direct_sign_in(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Thin handlers for `/api/experience`, bound to the interaction by the `_interaction` cookie.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -36,6 +36,8 @@ pub struct PasswordBody {
 #[serde(rename_all = "camelCase")]
 pub struct IdentificationBody {
     verification_id: Option<String>,
+    #[serde(default)]
+    link_social_identity: bool,
 }
 
 fn verification(id: String) -> Response {
@@ -83,7 +85,8 @@ pub async fn post_identification(
     jar: SignedCookieJar,
     ApiJson(body): ApiJson<IdentificationBody>,
 ) -> ApiResult {
-    let outcome = experience::identify(&state.provider, uid(&jar).as_deref(), body.verification_id.as_deref()).await?;
+    let outcome =
+        experience::identify(&state.provider, uid(&jar).as_deref(), body.verification_id.as_deref(), body.link_social_identity).await?;
     Ok(match outcome {
         Identified::SignedIn => StatusCode::NO_CONTENT,
         Identified::Registered => StatusCode::CREATED,
@@ -146,4 +149,42 @@ pub async fn put_profile_password(
 ) -> ApiResult {
     experience::reset_password(&state.provider, uid(&jar).as_deref(), &body.password).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SocialAuthorizationBody {
+    state: String,
+    redirect_uri: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SocialVerifyBody {
+    connector_data: serde_json::Value,
+    verification_id: Option<String>,
+}
+
+pub async fn post_social_authorization_uri(
+    State(state): State<AppState>,
+    _: SameSiteRequest,
+    jar: SignedCookieJar,
+    Path(connector_id): Path<String>,
+    ApiJson(body): ApiJson<SocialAuthorizationBody>,
+) -> ApiResult {
+    let (uri, id) =
+        experience::social_authorization_uri(&state.provider, uid(&jar).as_deref(), &connector_id, &body.state, &body.redirect_uri).await?;
+    Ok(Json(json!({ "authorizationUri": uri, "verificationId": id })).into_response())
+}
+
+pub async fn post_social_verify(
+    State(state): State<AppState>,
+    _: SameSiteRequest,
+    jar: SignedCookieJar,
+    Path(connector_id): Path<String>,
+    ApiJson(body): ApiJson<SocialVerifyBody>,
+) -> ApiResult {
+    let id = experience::verify_social(&state.provider, uid(&jar).as_deref(), &connector_id, body.verification_id.as_deref(), &body.connector_data)
+        .await?;
+    Ok(verification(id))
 }

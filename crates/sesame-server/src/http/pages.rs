@@ -4,7 +4,8 @@
 use askama::Template;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::extract::State;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
 
 use super::error::ApiErrorResponse;
 use crate::AppState;
@@ -66,6 +67,27 @@ pub async fn forgot_password() -> Response {
 
 pub async fn social_callback() -> Response {
     html(include_str!("../../assets/social-callback.html").to_owned())
+}
+
+/// `POST /callback/:connectorId`: providers answering with `response_mode=form_post` post the
+/// callback parameters; the page reads them from its query, so the browser is sent there (303)
+/// with the same parameters as a query string.
+pub async fn social_callback_form_post(Path(connector_id): Path<String>, body: Bytes) -> Response {
+    match HeaderValue::from_str(&callback_location(&connector_id, &body)) {
+        Ok(location) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
+        Err(_) => not_found().await,
+    }
+}
+
+/// `/callback/<connectorId>?<the posted form, re-encoded>`.
+fn callback_location(connector_id: &str, form: &[u8]) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (key, value) in url::form_urlencoded::parse(form) {
+        query.append_pair(&key, &value);
+    }
+    // Percent-encoded as one path segment (the serializer writes a space as `+`).
+    let segment = url::form_urlencoded::byte_serialize(connector_id.as_bytes()).collect::<String>().replace('+', "%20");
+    format!("/callback/{segment}?{}", query.finish())
 }
 
 pub async fn signed_out() -> Response {

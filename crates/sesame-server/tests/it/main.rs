@@ -11,6 +11,7 @@ mod organizations_api;
 mod management_api;
 mod rbac;
 mod scale_out;
+mod social;
 mod support;
 mod token;
 mod userinfo;

@@ -14,6 +14,7 @@ mod query;
 mod resources;
 mod roles;
 mod sign_in_experience;
+mod user_identities;
 mod users;
 
 use axum::Router;
@@ -27,6 +28,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(applications::router())
         .merge(users::router())
+        .merge(user_identities::router())
         .merge(resources::router())
         .merge(roles::router())
         .merge(organizations::router())

@@ -242,6 +242,15 @@ fn operations() -> Vec<Op> {
         op("post", "/api/users/{userId}/roles", "Users", "Assign User roles").body(ids("roleIds")).created().unprocessable(),
         op("put", "/api/users/{userId}/roles", "Users", "Replace the user's roles").body(ids("roleIds")).ok(list(schema("Role"))).unprocessable(),
         op("delete", "/api/users/{userId}/roles/{roleId}", "Users", "Remove a role from the user").no_content(),
+        op("get", "/api/users/{userId}/identities", "Users", "The user's social identities, by connector target").ok(schema("Identities")),
+        op("get", "/api/users/{userId}/identities/{target}", "Users", "One social identity of the user")
+            .ok(object(&[("identity", schema("Identity"))], &["identity"])),
+        op("put", "/api/users/{userId}/identities/{target}", "Users", "Link (or replace) the user's identity of a connector target")
+            .body(schema("Identity"))
+            .returns(201, Some(schema("Identities")))
+            .also(200, "An identity of this target was replaced.")
+            .unprocessable(),
+        op("delete", "/api/users/{userId}/identities/{target}", "Users", "Unlink the user's identity of a connector target").ok(schema("User")),
         // --- API resources
         op("get", "/api/resources", "API resources", "List API resources (all of them without pagination parameters)")
             .paginated()
@@ -494,6 +503,15 @@ fn operations() -> Vec<Op> {
             .body(object(&[("identifier", identifier.clone()), ("verificationId", string()), ("code", string())], &["identifier", "verificationId", "code"]))
             .ok(schema("VerificationId"))
             .unprocessable(),
+        op("post", "/api/experience/verification/social/{connectorId}/authorization-uri", "Experience", "Start a social sign-in: the provider's authorization URL")
+            .auth(Auth::Interaction)
+            .body(object(&[("state", string()), ("redirectUri", string())], &["state", "redirectUri"]))
+            .ok(object(&[("authorizationUri", string()), ("verificationId", string())], &["authorizationUri", "verificationId"]))
+            .unprocessable(),
+        op("post", "/api/experience/verification/social/{connectorId}/verify", "Experience", "Verify the social provider's callback")
+            .auth(Auth::Interaction)
+            .body(object(&[("connectorData", any_object()), ("verificationId", string())], &["connectorData"]))
+            .ok(schema("VerificationId")),
         op("post", "/api/experience/profile", "Experience", "Add a profile field for registration")
             .auth(Auth::Interaction)
             .body(object(&[("type", json!({"type": "string", "enum": ["username", "password"]})), ("value", string())], &["type", "value"]))
@@ -506,7 +524,7 @@ fn operations() -> Vec<Op> {
             .unprocessable(),
         op("post", "/api/experience/identification", "Experience", "Identify the user")
             .auth(Auth::Interaction)
-            .body(object(&[("verificationId", string())], &[]))
+            .body(object(&[("verificationId", string()), ("linkSocialIdentity", boolean())], &[]))
             .no_content()
             .also(201, "A new user was registered."),
         op("post", "/api/experience/submit", "Experience", "Finish the interaction")
@@ -534,6 +552,8 @@ fn schemas() -> Value {
         "RoleType": { "type": "string", "enum": ["User", "MachineToMachine"] },
         "InteractionEvent": { "type": "string", "enum": ["SignIn", "Register", "ForgotPassword"] },
         "VerificationId": object(&[("verificationId", string())], &["verificationId"]),
+        "Identity": object(&[("userId", string()), ("details", any_object())], &["userId"]),
+        "Identities": { "type": "object", "additionalProperties": schema("Identity") },
         "Application": object(&[
             ("tenantId", string()),
             ("id", string()),
