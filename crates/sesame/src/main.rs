@@ -184,10 +184,16 @@ async fn serve(database: &DatabaseArgs, args: ServeArgs) -> Result<()> {
         provider.connector_options = provider.connector_options.with_discord_endpoints(DiscordEndpoints::under(base)?);
     }
     let provider = Arc::new(provider);
-    provider.passwords.warm_up().await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
+    // The decoy hash (one Argon2i, tens of milliseconds) is computed while already serving.
+    let warming = provider.clone();
+    tokio::spawn(async move {
+        if let Err(err) = warming.passwords.warm_up().await {
+            tracing::warn!(error = %err, "computing the decoy password hash failed");
+        }
+    });
     tracing::info!(listen = %args.listen, issuer = %provider.issuer, "sesame is serving");
     tokio::spawn(collect_garbage(store, clock));
     tokio::spawn(reload_keys(provider.clone()));
