@@ -16,6 +16,10 @@ target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import js
 cargo build --locked --bin sesame
 cargo test --locked --workspace
 
+# Performance smoke: every benchmarked flow for about a second against a real `sesame serve`
+# on SQLite (prints its table; fails on any failed request). Full runs: docs/performance.md.
+cargo run --locked --quiet -p sesame-bench -- --smoke --sesame-bin "$target_dir/debug/sesame"
+
 # The hosted pages are tested in a real browser: Debian's Chromium (Playwright drives it; it
 # downloads no browser of its own).
 if [ ! -x /usr/bin/chromium ]; then
