@@ -2,7 +2,7 @@ use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
 use sesame_core::model::{ApplicationType, RoleType};
 
-use crate::support::TestServer;
+use crate::support::{backends, TestServer};
 
 /// A Management API client: a bearer token and the server's base URL.
 pub struct Api {
@@ -77,9 +77,16 @@ async fn the_management_api_needs_a_token_with_the_all_scope() {
 }
 
 #[tokio::test]
-async fn applications_crud_and_secrets() {
-    let server = TestServer::start().await;
-    let api = Api::new(&server).await;
+async fn applications_and_users_crud_through_an_m2m_token_on_both_backends() {
+    for backend in backends("applications_and_users_crud_through_an_m2m_token_on_both_backends") {
+        let server = TestServer::start_on(backend, |options| options).await;
+        let api = Api::new(&server).await;
+        applications_crud_and_secrets(&api).await;
+        users_crud(&api).await;
+    }
+}
+
+async fn applications_crud_and_secrets(api: &Api) {
     let created = api
         .json(Method::POST, "/applications", Some(json!({"name": "Web", "type": "Traditional",
             "oidcClientMetadata": {"redirectUris": ["https://web.example/cb"], "postLogoutRedirectUris": []}})), StatusCode::OK)
@@ -107,6 +114,19 @@ async fn applications_crud_and_secrets() {
     assert_eq!(api.call(Method::DELETE, &format!("/applications/{id}"), None).await.status(), StatusCode::NO_CONTENT);
     let gone = api.call(Method::GET, &format!("/applications/{id}"), None).await;
     assert_eq!(error_code(gone).await, (StatusCode::NOT_FOUND, "entity.not_found".into()));
+}
+
+async fn users_crud(api: &Api) {
+    let created = api.json(Method::POST, "/users", Some(json!({"username": "walrus", "primaryEmail": "walrus@example.com", "password": "Oysters-And-Tea-9"})), StatusCode::OK).await;
+    let id = created["id"].as_str().expect("id").to_owned();
+    assert_eq!(id.len(), 12);
+    assert!(created.get("passwordEncrypted").is_none(), "never the hash");
+    let patched = api.json(Method::PATCH, &format!("/users/{id}"), Some(json!({"name": "The Walrus"})), StatusCode::OK).await;
+    assert_eq!(patched["name"], "The Walrus");
+    let found = api.json(Method::GET, "/users?search=walrus", None, StatusCode::OK).await;
+    assert_eq!(found.as_array().expect("list").len(), 1);
+    assert_eq!(api.call(Method::DELETE, &format!("/users/{id}"), None).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(error_code(api.call(Method::GET, &format!("/users/{id}"), None).await).await.0, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
