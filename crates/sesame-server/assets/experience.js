@@ -15,7 +15,9 @@
  *   profile step   #new-username, #new-password, #confirm-password (also the username form's confirmation)
  *   register       #sign-in-instead (+ #sign-in-instead-link) after user.email_already_in_use, #sign-in-link
  *   forgot         #reset-done (success panel), #back-to-sign-in
- *   social         .social-button[data-connector-id] in #social-buttons (sign-in and register)
+ *   social         .social-button[data-connector-id] in #social-buttons (sign-in and register);
+ *                  ?direct_sign_in=social:<target> on /sign-in starts that provider at once
+ *   social-callback #social-profile-form with #new-username + #submit when registering needs a username
  *   callback       #status, #choice, #related-user, #link-account, #create-account, #back-link
  *
  * Visibility is declarative: an element with data-when="a+b c" is shown while flags a and b (or
@@ -64,7 +66,7 @@
 
   var byId = function (id) { return document.getElementById(id); };
   var each = function (selector, fn) { Array.prototype.forEach.call(document.querySelectorAll(selector), fn); };
-  var form = byId('sign-in-form') || byId('register-form') || byId('forgot-password-form');
+  var form = byId('sign-in-form') || byId('register-form') || byId('forgot-password-form') || byId('social-profile-form');
   var PAGE = document.body.getAttribute('data-page') || (form ? form.id.replace(/-form$/, '') : '');
 
   var state = {
@@ -898,8 +900,8 @@
 
   async function createSocialAccount() {
     await api('PUT', '/api/experience/interaction-event', { interactionEvent: 'Register' });
-    await identify({ verificationId: state.verificationId }); // 201: the user is created
-    await submitAndGo();
+    // 201 creates the user; user.missing_profile (a username) goes to the profile step.
+    await registerWith({ verificationId: state.verificationId });
   }
 
   function offerLink(related, name) {
@@ -974,6 +976,7 @@
     byId('create-account').addEventListener('click', function () {
       run(createSocialAccount, byId('create-account'));
     });
+    if (form) form.addEventListener('submit', onSubmit);
 
     state.ready = true;
     run(async function () {
@@ -1162,8 +1165,16 @@
       state.ready = true;
       setBusy(false);
     };
-    loadConfig().then(ready);
+    loadConfig().then(ready).then(function () { startDirectSignIn(params.get('direct_sign_in')); });
     setTimeout(ready, CONFIG_WAIT_MS);
+  }
+
+  /** `direct_sign_in=social:<target>` (from the authorization request) starts that provider at once. */
+  function startDirectSignIn(value) {
+    if (PAGE !== 'sign-in' || typeof value !== 'string' || value.indexOf('social:') !== 0) return;
+    var target = value.slice('social:'.length);
+    var connector = socialConnectors().filter(function (c) { return c.target === target; })[0];
+    if (connector) startSocial(connector, null);
   }
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
