@@ -31,6 +31,8 @@
 //!   concurrent calls then never wait for each other's rows in opposite orders, which on
 //!   PostgreSQL would deadlock. Members added by one call therefore join in id order.
 
+use std::borrow::Cow;
+
 use async_trait::async_trait;
 use sesame_core::model::{Application, ApplicationType, Listing, Page, RoleType, Scope, User};
 use sesame_core::organization::{
@@ -40,7 +42,7 @@ use sesame_core::store::{StoreError, StoreResult};
 
 use crate::common::{
     application_from_row, expect_one_row, scope_from_row, user_from_row, Columns, ListQuery, Param,
-    Statement,
+    SqlBuilder, Statement,
 };
 use crate::sql_store::{Backend, SqlStore, Transaction};
 
@@ -51,11 +53,6 @@ const ORGANIZATION_SEARCH_COLUMNS: &[&str] = &["organizations.id", "organization
 
 const ORGANIZATION_EXISTS: &str = "SELECT id FROM organizations WHERE id = $1";
 const ORGANIZATION_ROLE_EXISTS: &str = "SELECT id FROM organization_roles WHERE id = $1";
-const USER_MEMBERSHIP: &str = "SELECT organization_id FROM organization_user_relations \
-     WHERE organization_id = $1 AND user_id = $2";
-const APPLICATION_MEMBERSHIP: &str =
-    "SELECT organization_id FROM organization_application_relations \
-     WHERE organization_id = $1 AND application_id = $2";
 
 const GRANT_ORGANIZATION_SCOPE: &str = "INSERT INTO organization_role_scope_relations \
      (organization_role_id, organization_scope_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
@@ -70,6 +67,142 @@ const ASSIGN_USER_ROLE: &str = "INSERT INTO organization_role_user_relations \
 const ASSIGN_APPLICATION_ROLE: &str = "INSERT INTO organization_role_application_relations \
      (organization_id, application_id, organization_role_id) VALUES ($1, $2, $3) \
      ON CONFLICT DO NOTHING";
+
+/// One kind of organization member (users or applications): the tables holding its
+/// memberships and its roles, the column naming the member in both, and the role type it may
+/// hold. Statements about members are assembled from these fixed fragments; ids are bound.
+struct MemberKind {
+    memberships: &'static str,
+    role_grants: &'static str,
+    member_column: &'static str,
+    assign_role: &'static str,
+    role_type: RoleType,
+}
+
+const USER_MEMBERS: MemberKind = MemberKind {
+    memberships: "organization_user_relations",
+    role_grants: "organization_role_user_relations",
+    member_column: "user_id",
+    assign_role: ASSIGN_USER_ROLE,
+    role_type: RoleType::User,
+};
+
+const APPLICATION_MEMBERS: MemberKind = MemberKind {
+    memberships: "organization_application_relations",
+    role_grants: "organization_role_application_relations",
+    member_column: "application_id",
+    assign_role: ASSIGN_APPLICATION_ROLE,
+    role_type: RoleType::MachineToMachine,
+};
+
+impl MemberKind {
+    /// `statement` followed by
+    /// `WHERE <qualifier>organization_id = $1 AND <qualifier><member column> = $2`, binding
+    /// both ids.
+    fn with_member<'a>(
+        &self,
+        mut statement: SqlBuilder<'a>,
+        qualifier: &'static str,
+        organization_id: &'a str,
+        member_id: &'a str,
+    ) -> SqlBuilder<'a> {
+        statement
+            .push(" WHERE ")
+            .push(qualifier)
+            .push("organization_id = ")
+            .push_param(text(organization_id))
+            .push(" AND ")
+            .push(qualifier)
+            .push(self.member_column)
+            .push(" = ")
+            .push_param(text(member_id));
+        statement
+    }
+
+    /// A row when the member belongs to the organization.
+    fn membership<'a>(&self, organization_id: &'a str, member_id: &'a str) -> Statement<'a> {
+        let mut select = SqlBuilder::new("SELECT organization_id FROM ");
+        select.push(self.memberships);
+        self.with_member(select, "", organization_id, member_id)
+            .build()
+    }
+
+    /// Deletes the membership.
+    fn remove<'a>(&self, organization_id: &'a str, member_id: &'a str) -> Statement<'a> {
+        let mut delete = SqlBuilder::new("DELETE FROM ");
+        delete.push(self.memberships);
+        self.with_member(delete, "", organization_id, member_id)
+            .build()
+    }
+
+    /// The member's roles in the organization, by name.
+    fn roles<'a>(&self, organization_id: &'a str, member_id: &'a str) -> Statement<'a> {
+        let mut select =
+            SqlBuilder::new("SELECT organization_roles.* FROM organization_roles JOIN ");
+        select
+            .push(self.role_grants)
+            .push(" AS held ON held.organization_role_id = organization_roles.id");
+        let mut select = self.with_member(select, "held.", organization_id, member_id);
+        select.push(" ORDER BY organization_roles.name");
+        select.build()
+    }
+
+    /// Takes one role from the member.
+    fn remove_role<'a>(
+        &self,
+        organization_id: &'a str,
+        member_id: &'a str,
+        role_id: &'a str,
+    ) -> Statement<'a> {
+        let mut delete = SqlBuilder::new("DELETE FROM ");
+        delete.push(self.role_grants);
+        let mut delete = self.with_member(delete, "", organization_id, member_id);
+        delete
+            .push(" AND organization_role_id = ")
+            .push_param(text(role_id));
+        delete.build()
+    }
+
+    /// The names of the organization scopes the member's roles grant (column `name`).
+    fn scopes<'a>(&self, organization_id: &'a str, member_id: &'a str) -> Statement<'a> {
+        let mut select = SqlBuilder::new(
+            "SELECT DISTINCT organization_scopes.name FROM organization_scopes \
+             JOIN organization_role_scope_relations AS grants \
+             ON grants.organization_scope_id = organization_scopes.id JOIN ",
+        );
+        select
+            .push(self.role_grants)
+            .push(" AS held ON held.organization_role_id = grants.organization_role_id");
+        self.with_member(select, "held.", organization_id, member_id)
+            .build()
+    }
+
+    /// The names of the resource's scopes the member's roles grant (column `name`).
+    fn resource_scopes<'a>(
+        &self,
+        organization_id: &'a str,
+        member_id: &'a str,
+        resource_id: &'a str,
+    ) -> Statement<'a> {
+        let mut select = SqlBuilder::new(
+            "SELECT DISTINCT scopes.name FROM scopes \
+             JOIN organization_role_resource_scope_relations AS grants \
+             ON grants.scope_id = scopes.id JOIN ",
+        );
+        select
+            .push(self.role_grants)
+            .push(" AS held ON held.organization_role_id = grants.organization_role_id");
+        let mut select = self.with_member(select, "held.", organization_id, member_id);
+        select
+            .push(" AND scopes.resource_id = ")
+            .push_param(text(resource_id));
+        select.build()
+    }
+}
+
+fn text(value: &str) -> Param<'_> {
+    Param::Text(Some(Cow::Borrowed(value)))
+}
 
 // --- rows
 
@@ -198,24 +331,18 @@ impl<B: Backend> SqlStore<B> {
         tx.commit().await
     }
 
-    /// Gives a member (`membership` checks it, binding `$1` organization and `$2` member) the
-    /// roles, which must all be of `role_type`; atomically.
+    /// Gives a member of `kind` the roles, which must all be of the kind's role type;
+    /// atomically.
     async fn assign_member_roles(
         &self,
-        membership: &'static str,
-        insert: &'static str,
-        role_type: RoleType,
+        kind: &MemberKind,
         organization_id: &str,
         member_id: &str,
         role_ids: &[String],
     ) -> StoreResult<()> {
         let mut tx = self.db.begin().await?;
-        tx.require_row(
-            Statement::new(membership)
-                .text(organization_id)
-                .text(member_id),
-        )
-        .await?;
+        tx.require_row(kind.membership(organization_id, member_id))
+            .await?;
         for role_id in in_id_order(role_ids) {
             let row = tx
                 .fetch_optional(
@@ -224,12 +351,12 @@ impl<B: Backend> SqlStore<B> {
                 )
                 .await?
                 .ok_or(StoreError::NotFound)?;
-            if parse_role_type(&row.text("type")?)? != role_type {
+            if parse_role_type(&row.text("type")?)? != kind.role_type {
                 return Err(type_conflict());
             }
             // A role or membership deleted meanwhile violates a foreign key: NotFound.
             tx.execute(
-                Statement::new(insert)
+                Statement::new(kind.assign_role)
                     .text(organization_id)
                     .text(member_id)
                     .text(role_id),
@@ -511,12 +638,11 @@ impl<B: Backend> OrganizationStore for SqlStore<B> {
         user_id: &str,
     ) -> StoreResult<()> {
         // One statement: the member's roles in this organization cascade with the membership.
-        let statement = Statement::new(
-            "DELETE FROM organization_user_relations WHERE organization_id = $1 AND user_id = $2",
+        expect_one_row(
+            self.db
+                .execute(USER_MEMBERS.remove(organization_id, user_id))
+                .await?,
         )
-        .text(organization_id)
-        .text(user_id);
-        expect_one_row(self.db.execute(statement).await?)
     }
 
     async fn organization_users(
@@ -543,9 +669,7 @@ impl<B: Backend> OrganizationStore for SqlStore<B> {
         organization_id: &str,
         user_id: &str,
     ) -> StoreResult<bool> {
-        let statement = Statement::new(USER_MEMBERSHIP)
-            .text(organization_id)
-            .text(user_id);
+        let statement = USER_MEMBERS.membership(organization_id, user_id);
         Ok(self.db.fetch_optional(statement).await?.is_some())
     }
 
@@ -565,15 +689,7 @@ impl<B: Backend> OrganizationStore for SqlStore<B> {
         organization_id: &str,
         user_id: &str,
     ) -> StoreResult<Vec<OrganizationRole>> {
-        let statement = Statement::new(
-            "SELECT organization_roles.* FROM organization_roles \
-             JOIN organization_role_user_relations AS held \
-             ON held.organization_role_id = organization_roles.id \
-             WHERE held.organization_id = $1 AND held.user_id = $2 \
-             ORDER BY organization_roles.name",
-        )
-        .text(organization_id)
-        .text(user_id);
+        let statement = USER_MEMBERS.roles(organization_id, user_id);
         self.fetch_records(statement, organization_role_from_row)
             .await
     }
@@ -586,15 +702,8 @@ impl<B: Backend> OrganizationStore for SqlStore<B> {
         user_id: &str,
         role_ids: &[String],
     ) -> StoreResult<()> {
-        self.assign_member_roles(
-            USER_MEMBERSHIP,
-            ASSIGN_USER_ROLE,
-            RoleType::User,
-            organization_id,
-            user_id,
-            role_ids,
-        )
-        .await
+        self.assign_member_roles(&USER_MEMBERS, organization_id, user_id, role_ids)
+            .await
     }
 
     async fn remove_organization_user_role(
@@ -603,13 +712,7 @@ impl<B: Backend> OrganizationStore for SqlStore<B> {
         user_id: &str,
         role_id: &str,
     ) -> StoreResult<()> {
-        let statement = Statement::new(
-            "DELETE FROM organization_role_user_relations \
-             WHERE organization_id = $1 AND user_id = $2 AND organization_role_id = $3",
-        )
-        .text(organization_id)
-        .text(user_id)
-        .text(role_id);
+        let statement = USER_MEMBERS.remove_role(organization_id, user_id, role_id);
         expect_one_row(self.db.execute(statement).await?)
     }
 
@@ -671,12 +774,7 @@ impl<B: Backend> OrganizationStore for SqlStore<B> {
         application_id: &str,
     ) -> StoreResult<()> {
         // The application's roles in this organization cascade with the membership.
-        let statement = Statement::new(
-            "DELETE FROM organization_application_relations \
-             WHERE organization_id = $1 AND application_id = $2",
-        )
-        .text(organization_id)
-        .text(application_id);
+        let statement = APPLICATION_MEMBERS.remove(organization_id, application_id);
         expect_one_row(self.db.execute(statement).await?)
     }
 
@@ -705,9 +803,7 @@ impl<B: Backend> OrganizationStore for SqlStore<B> {
         organization_id: &str,
         application_id: &str,
     ) -> StoreResult<bool> {
-        let statement = Statement::new(APPLICATION_MEMBERSHIP)
-            .text(organization_id)
-            .text(application_id);
+        let statement = APPLICATION_MEMBERS.membership(organization_id, application_id);
         Ok(self.db.fetch_optional(statement).await?.is_some())
     }
 
@@ -716,15 +812,7 @@ impl<B: Backend> OrganizationStore for SqlStore<B> {
         organization_id: &str,
         application_id: &str,
     ) -> StoreResult<Vec<OrganizationRole>> {
-        let statement = Statement::new(
-            "SELECT organization_roles.* FROM organization_roles \
-             JOIN organization_role_application_relations AS held \
-             ON held.organization_role_id = organization_roles.id \
-             WHERE held.organization_id = $1 AND held.application_id = $2 \
-             ORDER BY organization_roles.name",
-        )
-        .text(organization_id)
-        .text(application_id);
+        let statement = APPLICATION_MEMBERS.roles(organization_id, application_id);
         self.fetch_records(statement, organization_role_from_row)
             .await
     }
@@ -738,9 +826,7 @@ impl<B: Backend> OrganizationStore for SqlStore<B> {
         role_ids: &[String],
     ) -> StoreResult<()> {
         self.assign_member_roles(
-            APPLICATION_MEMBERSHIP,
-            ASSIGN_APPLICATION_ROLE,
-            RoleType::MachineToMachine,
+            &APPLICATION_MEMBERS,
             organization_id,
             application_id,
             role_ids,
@@ -754,13 +840,7 @@ impl<B: Backend> OrganizationStore for SqlStore<B> {
         application_id: &str,
         role_id: &str,
     ) -> StoreResult<()> {
-        let statement = Statement::new(
-            "DELETE FROM organization_role_application_relations \
-             WHERE organization_id = $1 AND application_id = $2 AND organization_role_id = $3",
-        )
-        .text(organization_id)
-        .text(application_id)
-        .text(role_id);
+        let statement = APPLICATION_MEMBERS.remove_role(organization_id, application_id, role_id);
         expect_one_row(self.db.execute(statement).await?)
     }
 
@@ -771,16 +851,7 @@ impl<B: Backend> OrganizationStore for SqlStore<B> {
         organization_id: &str,
         user_id: &str,
     ) -> StoreResult<Vec<String>> {
-        let statement = Statement::new(
-            "SELECT DISTINCT organization_scopes.name FROM organization_scopes \
-             JOIN organization_role_scope_relations AS grants \
-             ON grants.organization_scope_id = organization_scopes.id \
-             JOIN organization_role_user_relations AS held \
-             ON held.organization_role_id = grants.organization_role_id \
-             WHERE held.organization_id = $1 AND held.user_id = $2",
-        )
-        .text(organization_id)
-        .text(user_id);
+        let statement = USER_MEMBERS.scopes(organization_id, user_id);
         self.sorted_names(statement).await
     }
 
@@ -790,17 +861,7 @@ impl<B: Backend> OrganizationStore for SqlStore<B> {
         user_id: &str,
         resource_id: &str,
     ) -> StoreResult<Vec<String>> {
-        let statement = Statement::new(
-            "SELECT DISTINCT scopes.name FROM scopes \
-             JOIN organization_role_resource_scope_relations AS grants \
-             ON grants.scope_id = scopes.id \
-             JOIN organization_role_user_relations AS held \
-             ON held.organization_role_id = grants.organization_role_id \
-             WHERE held.organization_id = $1 AND held.user_id = $2 AND scopes.resource_id = $3",
-        )
-        .text(organization_id)
-        .text(user_id)
-        .text(resource_id);
+        let statement = USER_MEMBERS.resource_scopes(organization_id, user_id, resource_id);
         self.sorted_names(statement).await
     }
 
@@ -809,16 +870,7 @@ impl<B: Backend> OrganizationStore for SqlStore<B> {
         organization_id: &str,
         application_id: &str,
     ) -> StoreResult<Vec<String>> {
-        let statement = Statement::new(
-            "SELECT DISTINCT organization_scopes.name FROM organization_scopes \
-             JOIN organization_role_scope_relations AS grants \
-             ON grants.organization_scope_id = organization_scopes.id \
-             JOIN organization_role_application_relations AS held \
-             ON held.organization_role_id = grants.organization_role_id \
-             WHERE held.organization_id = $1 AND held.application_id = $2",
-        )
-        .text(organization_id)
-        .text(application_id);
+        let statement = APPLICATION_MEMBERS.scopes(organization_id, application_id);
         self.sorted_names(statement).await
     }
 
@@ -828,18 +880,8 @@ impl<B: Backend> OrganizationStore for SqlStore<B> {
         application_id: &str,
         resource_id: &str,
     ) -> StoreResult<Vec<String>> {
-        let statement = Statement::new(
-            "SELECT DISTINCT scopes.name FROM scopes \
-             JOIN organization_role_resource_scope_relations AS grants \
-             ON grants.scope_id = scopes.id \
-             JOIN organization_role_application_relations AS held \
-             ON held.organization_role_id = grants.organization_role_id \
-             WHERE held.organization_id = $1 AND held.application_id = $2 \
-             AND scopes.resource_id = $3",
-        )
-        .text(organization_id)
-        .text(application_id)
-        .text(resource_id);
+        let statement =
+            APPLICATION_MEMBERS.resource_scopes(organization_id, application_id, resource_id);
         self.sorted_names(statement).await
     }
 }
