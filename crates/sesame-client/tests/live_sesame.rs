@@ -218,3 +218,43 @@ async fn a_rejected_userinfo_token_is_a_typed_oauth_error() {
     let error = client.fetch_user_info().await.expect_err("refused");
     assert!(matches!(&error, Error::OAuth(OAuthError { status: 401, error, .. }) if error == "invalid_token"), "{error:?}");
 }
+
+#[tokio::test]
+async fn organization_tokens_from_sesame() {
+    use sesame_core::organization::{Organization, OrganizationRole, OrganizationScope};
+    let server = TestServer::start().await;
+    let store = server.provider.store.clone();
+    let scope = OrganizationScope { id: "scope-read".into(), name: "read:members".into(), description: None };
+    store.insert_organization_scope(&scope).await.expect("scope");
+    let role = OrganizationRole { id: "role-reader".into(), name: "reader".into(), description: None, role_type: RoleType::User };
+    store.insert_organization_role(&role, &[scope.id.clone()], &[]).await.expect("role");
+    let org = |id: &str| Organization {
+        id: id.into(),
+        name: id.into(),
+        description: None,
+        custom_data: serde_json::json!({}),
+        is_mfa_required: false,
+        created_at: 0,
+    };
+    store.insert_organization(&org("acme")).await.expect("acme");
+    store.insert_organization(&org("globex")).await.expect("globex");
+    let app = server.app(ApplicationType::Traditional).await;
+    let alice = server.user("alice").await;
+    store.add_organization_users("acme", &[alice.clone()]).await.expect("member");
+    store.add_organization_user_roles("acme", &alice, &[role.id.clone()]).await.expect("org role");
+
+    let clock = clock_of(&server);
+    let config = SesameConfig::new(&server.base, &app.id)
+        .app_secret(app.secret.clone().expect("secret"))
+        .scopes([UserInfoScope::Organizations])
+        .scopes(["read:members"]);
+    let client = SesameClient::builder(config).clock(clock).build().expect("client");
+    sign_in(&server, &client, &app, "alice").await;
+    assert_eq!(client.id_token_claims().await.expect("claims").organizations, Some(vec!["acme".to_owned()]));
+
+    let refused = client.organization_token("globex").await.expect_err("not a member");
+    assert!(matches!(&refused, Error::OAuth(OAuthError { status: 403, error, .. }) if error == "access_denied"), "{refused:?}");
+    // The refusal burned nothing: the same refresh token now gets the member's token.
+    let claims = client.organization_token_claims("acme").await.expect("organization token");
+    assert_eq!((claims.aud.as_str(), claims.scope.as_str()), ("urn:logto:organization:acme", "read:members"));
+}
