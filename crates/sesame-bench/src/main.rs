@@ -253,7 +253,14 @@ async fn main() -> Result<()> {
             eprintln!("warning: could not drop schema {}: {err}", schema.name);
         }
     }
-    let (context, runs) = outcome?;
+    let (mut context, runs) = outcome?;
+    // The CPUs are shared (with the server before, maybe with other work): measure the floor
+    // again and keep the faster figure of each, the stricter yardstick.
+    let again = tokio::task::spawn_blocking(move || floor::measure(budget)).await??;
+    context.floor = floor::Floor {
+        es384_per_sec: context.floor.es384_per_sec.max(again.es384_per_sec),
+        argon2i_per_sec: context.floor.argon2i_per_sec.max(again.argon2i_per_sec),
+    };
 
     println!("{}", report::markdown(&context, &runs));
     if let Some(path) = &cli.json {
