@@ -945,7 +945,16 @@
     var params = new URLSearchParams(window.location.search);
     var stored = takeSocialSession();
     var back = byId('back-link');
-    if (back && stored && typeof stored.query === 'string' && /^\?/.test(stored.query)) back.href = '/sign-in' + stored.query;
+    if (back && stored && typeof stored.query === 'string' && /^\?/.test(stored.query)) {
+      var backQuery = new URLSearchParams(stored.query);
+      if (backQuery.has('direct_sign_in')) {
+        // Back to the sign-in page itself: with direct_sign_in it would start the provider again.
+        backQuery.delete('direct_sign_in');
+        back.href = '/sign-in' + (backQuery.toString() ? '?' + backQuery.toString() : '');
+      } else {
+        back.href = '/sign-in' + stored.query;
+      }
+    }
 
     var configReady = loadConfig();
     if (!stored || stored.connectorId !== connectorId) {
