@@ -19,7 +19,6 @@ use sesame_core::model::{
 };
 use sesame_core::store::{Artifact, ArtifactKind, Consumption, Store, StoreError};
 use sesame_store::{connect, connect_postgres_schema, sqlite_url_for_dir};
-use sqlx::Connection;
 use support::{drop_schema, postgres_url, random_schema};
 
 const NOW: i64 = 1_700_000_000_000;
@@ -2863,55 +2862,18 @@ async fn check_upgraded(store: Arc<dyn Store>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sqlite_upgrade_from_v1_keeps_data() {
-    use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = sqlite_url_for_dir(dir.path());
-    let options = url
-        .parse::<SqliteConnectOptions>()
-        .unwrap()
-        .create_if_missing(true);
-    let mut conn = SqliteConnection::connect_with(&options).await.unwrap();
-    sqlx::raw_sql(include_str!("../migrations/sqlite/0001_init.sql"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    sqlx::raw_sql(V1_HISTORY).execute(&mut conn).await.unwrap();
-    conn.close().await.unwrap();
-
-    check_upgraded(connect(&url).await.unwrap()).await;
+    support::upgrade_on_sqlite(1, V1_HISTORY, check_upgraded).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_upgrade_from_v1_keeps_data() {
-    use sqlx::postgres::{PgConnectOptions, PgConnection};
-    let Some(url) = postgres_url("postgres_upgrade_from_v1_keeps_data") else {
-        return;
-    };
-    let schema = random_schema();
-    let mut conn = PgConnection::connect(&url).await.unwrap();
-    sqlx::raw_sql(&format!("CREATE SCHEMA {schema}"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    conn.close().await.unwrap();
-    let options = url
-        .parse::<PgConnectOptions>()
-        .unwrap()
-        .options([("search_path", schema.as_str())]);
-    let mut conn = PgConnection::connect_with(&options).await.unwrap();
-    sqlx::raw_sql(include_str!("../migrations/postgres/0001_init.sql"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    sqlx::raw_sql(V1_HISTORY).execute(&mut conn).await.unwrap();
-    conn.close().await.unwrap();
-
-    let store = connect_postgres_schema(&url, &schema).await.unwrap();
-    let outcome = tokio::spawn(check_upgraded(store)).await;
-    drop_schema(&url, &schema).await;
-    if let Err(failure) = outcome {
-        std::panic::resume_unwind(failure.into_panic());
-    }
+    support::upgrade_on_postgres(
+        "postgres_upgrade_from_v1_keeps_data",
+        1,
+        V1_HISTORY,
+        check_upgraded,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -3247,59 +3209,16 @@ async fn check_identities_backfilled(store: Arc<dyn Store>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sqlite_upgrade_backfills_identity_relations() {
-    use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = sqlite_url_for_dir(dir.path());
-    let options = url
-        .parse::<SqliteConnectOptions>()
-        .unwrap()
-        .create_if_missing(true);
-    let mut conn = SqliteConnection::connect_with(&options).await.unwrap();
-    for sql in [
-        include_str!("../migrations/sqlite/0001_init.sql"),
-        include_str!("../migrations/sqlite/0002_rbac.sql"),
-        include_str!("../migrations/sqlite/0003_connectors_and_events.sql"),
-        V3_IDENTITIES,
-    ] {
-        sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
-    }
-    conn.close().await.unwrap();
-
-    check_identities_backfilled(connect(&url).await.unwrap()).await;
+    support::upgrade_on_sqlite(3, V3_IDENTITIES, check_identities_backfilled).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_upgrade_backfills_identity_relations() {
-    use sqlx::postgres::{PgConnectOptions, PgConnection};
-    let Some(url) = postgres_url("postgres_upgrade_backfills_identity_relations") else {
-        return;
-    };
-    let schema = random_schema();
-    let mut conn = PgConnection::connect(&url).await.unwrap();
-    sqlx::raw_sql(&format!("CREATE SCHEMA {schema}"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    conn.close().await.unwrap();
-    let options = url
-        .parse::<PgConnectOptions>()
-        .unwrap()
-        .options([("search_path", schema.as_str())]);
-    let mut conn = PgConnection::connect_with(&options).await.unwrap();
-    for sql in [
-        include_str!("../migrations/postgres/0001_init.sql"),
-        include_str!("../migrations/postgres/0002_rbac.sql"),
-        include_str!("../migrations/postgres/0003_connectors_and_events.sql"),
+    support::upgrade_on_postgres(
+        "postgres_upgrade_backfills_identity_relations",
+        3,
         V3_IDENTITIES,
-    ] {
-        sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
-    }
-    conn.close().await.unwrap();
-
-    let store = connect_postgres_schema(&url, &schema).await.unwrap();
-    let outcome = tokio::spawn(check_identities_backfilled(store)).await;
-    drop_schema(&url, &schema).await;
-    if let Err(failure) = outcome {
-        std::panic::resume_unwind(failure.into_panic());
-    }
+        check_identities_backfilled,
+    )
+    .await;
 }

@@ -39,16 +39,97 @@ where
     let Some(url) = postgres_url(test_name) else {
         return;
     };
-    let schema = random_schema();
-    let store = connect_postgres_schema(&url, &schema)
+    run_in_schema(&url, &random_schema(), case).await;
+}
+
+/// Runs `case` on a store over `schema` (migrated by `connect_postgres_schema`), then drops
+/// the schema.
+async fn run_in_schema<F, Fut>(url: &str, schema: &str, case: F)
+where
+    F: FnOnce(Arc<dyn Store>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let store = connect_postgres_schema(url, schema)
         .await
         .expect("postgres connects");
     // Run the case as its own task so a failing assertion still lets us drop the schema.
     let outcome = tokio::spawn(case(store)).await;
-    drop_schema(&url, &schema).await;
+    drop_schema(url, schema).await;
     if let Err(failure) = outcome {
         std::panic::resume_unwind(failure.into_panic());
     }
+}
+
+/// The embedded migration scripts, in version order. The store's own list is private to it,
+/// and `include_str!` needs literal paths.
+const SQLITE_MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/sqlite/0001_init.sql"),
+    include_str!("../../migrations/sqlite/0002_rbac.sql"),
+    include_str!("../../migrations/sqlite/0003_connectors_and_events.sql"),
+    include_str!("../../migrations/sqlite/0004_organizations.sql"),
+    include_str!("../../migrations/sqlite/0005_user_identities.sql"),
+];
+const POSTGRES_MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/postgres/0001_init.sql"),
+    include_str!("../../migrations/postgres/0002_rbac.sql"),
+    include_str!("../../migrations/postgres/0003_connectors_and_events.sql"),
+    include_str!("../../migrations/postgres/0004_organizations.sql"),
+    include_str!("../../migrations/postgres/0005_user_identities.sql"),
+];
+
+/// An upgrade from an older version on SQLite: a database file as version `version` left it
+/// (its migration scripts, then `history`, which records them and may add rows), run straight
+/// on a connection; then `check` on the store `connect` opens on it, which migrates it.
+pub async fn upgrade_on_sqlite<F, Fut>(version: usize, history: &str, check: F)
+where
+    F: FnOnce(Arc<dyn Store>) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = sqlite_url_for_dir(dir.path());
+    let options = url
+        .parse::<SqliteConnectOptions>()
+        .unwrap()
+        .create_if_missing(true);
+    let mut conn = SqliteConnection::connect_with(&options).await.unwrap();
+    for sql in SQLITE_MIGRATIONS[..version].iter().chain([&history]) {
+        sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+    }
+    conn.close().await.unwrap();
+
+    check(connect(&url).await.unwrap()).await;
+}
+
+/// [`upgrade_on_sqlite`] on a fresh schema in `SESAME_TEST_POSTGRES_URL` (skipped loudly when
+/// the variable is unset).
+pub async fn upgrade_on_postgres<F, Fut>(test_name: &str, version: usize, history: &str, check: F)
+where
+    F: FnOnce(Arc<dyn Store>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    use sqlx::postgres::{PgConnectOptions, PgConnection};
+    let Some(url) = postgres_url(test_name) else {
+        return;
+    };
+    let schema = random_schema();
+    let mut conn = PgConnection::connect(&url).await.unwrap();
+    sqlx::raw_sql(&format!("CREATE SCHEMA {schema}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    let options = url
+        .parse::<PgConnectOptions>()
+        .unwrap()
+        .options([("search_path", schema.as_str())]);
+    let mut conn = PgConnection::connect_with(&options).await.unwrap();
+    for sql in POSTGRES_MIGRATIONS[..version].iter().chain([&history]) {
+        sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+    }
+    conn.close().await.unwrap();
+
+    run_in_schema(&url, &schema, check).await;
 }
 
 pub fn postgres_url(test_name: &str) -> Option<String> {
