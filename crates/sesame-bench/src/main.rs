@@ -213,6 +213,8 @@ pub struct Run {
 
 /// Facts about the run besides the scenarios.
 pub struct RunInfo {
+    /// How the bench was invoked.
+    pub command: String,
     pub database: &'static str,
     pub concurrency: usize,
     pub duration: Duration,
@@ -262,10 +264,10 @@ async fn main() -> Result<()> {
         argon2i_per_sec: context.floor.argon2i_per_sec.max(again.argon2i_per_sec),
     };
 
-    println!("{}", report::markdown(&context, &runs));
     if let Some(path) = &cli.json {
         std::fs::write(path, serde_json::to_string_pretty(&report::json(&context, &runs))?).with_context(|| format!("cannot write {}", path.display()))?;
     }
+    println!("{}", report::markdown(&context, &runs));
     let failures: u64 = runs.iter().map(|run| run.measured.failures).sum();
     let empty: Vec<&str> = runs.iter().filter(|run| run.measured.ops == 0).map(|run| run.scenario.name()).collect();
     for run in &runs {
@@ -313,13 +315,16 @@ async fn bench(
     for &scenario in scenarios {
         eprintln!("{}: {concurrency} workers, {:.1} s…", scenario.name(), duration.as_secs_f64());
         let workers = workers(scenario, &world, concurrency).await?;
-        let measured = load::run(&server, workers, move |worker| operate(scenario, worker), warm_up, duration).await?;
+        let measured = load::run(&server, workers, move |worker| operate(scenario, worker), warm_up, duration).await;
+        // A dead server explains a failed run better than its missing /proc entries.
         server.check_alive()?;
+        let measured = measured?;
         runs.push(Run { scenario, measured });
     }
     let peak_rss_kib = server.peak_rss_kib()?;
     server.stop()?;
     let context = RunInfo {
+        command: std::env::args().collect::<Vec<_>>().join(" "),
         database: if database.is_postgres() { "PostgreSQL" } else { "SQLite" },
         concurrency,
         duration,

@@ -139,6 +139,7 @@ pub fn markdown(info: &RunInfo, runs: &[Run]) -> String {
         info.concurrency,
         info.duration.as_secs_f64()
     ));
+    out.push_str(&format!("Command: `{}`\n\n", info.command));
     out.push_str(&format!(
         "Floor per core: ES384 {:.0} signs/s, Argon2i (m=8192 KiB, t=8, p=1) {:.1} hashes/s.\n\n",
         info.floor.es384_per_sec, info.floor.argon2i_per_sec
@@ -216,6 +217,7 @@ pub fn json(info: &RunInfo, runs: &[Run]) -> Value {
         .collect();
     let targets: Vec<Value> = targets(info, runs).into_iter().map(|t| json!({"goal": t.goal, "measured": t.measured, "met": t.met})).collect();
     json!({
+        "command": info.command,
         "machine": {"cpus": info.machine.cpus, "cpuModel": info.machine.cpu_model, "ramMiB": info.machine.ram_mib},
         "database": info.database,
         "concurrency": info.concurrency,

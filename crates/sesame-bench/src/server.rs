@@ -70,6 +70,7 @@ impl Server {
         let child = Command::new(bin)
             .args(database.args())
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--endpoint", &base])
+            .env("NO_COLOR", "1")
             .stdout(Stdio::null())
             .stderr(log_file)
             .spawn()
