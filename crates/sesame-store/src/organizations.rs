@@ -163,17 +163,28 @@ impl MemberKind {
         delete.build()
     }
 
+    /// `grants` (a statement ending in `JOIN `, with role grants aliased `grants`) narrowed to
+    /// the roles the member holds in the organization.
+    fn granted_to_member<'a>(
+        &self,
+        mut grants: SqlBuilder<'a>,
+        organization_id: &'a str,
+        member_id: &'a str,
+    ) -> SqlBuilder<'a> {
+        grants
+            .push(self.role_grants)
+            .push(" AS held ON held.organization_role_id = grants.organization_role_id");
+        self.with_member(grants, "held.", organization_id, member_id)
+    }
+
     /// The names of the organization scopes the member's roles grant (column `name`).
     fn scopes<'a>(&self, organization_id: &'a str, member_id: &'a str) -> Statement<'a> {
-        let mut select = SqlBuilder::new(
+        let select = SqlBuilder::new(
             "SELECT DISTINCT organization_scopes.name FROM organization_scopes \
              JOIN organization_role_scope_relations AS grants \
              ON grants.organization_scope_id = organization_scopes.id JOIN ",
         );
-        select
-            .push(self.role_grants)
-            .push(" AS held ON held.organization_role_id = grants.organization_role_id");
-        self.with_member(select, "held.", organization_id, member_id)
+        self.granted_to_member(select, organization_id, member_id)
             .build()
     }
 
@@ -184,15 +195,12 @@ impl MemberKind {
         member_id: &'a str,
         resource_id: &'a str,
     ) -> Statement<'a> {
-        let mut select = SqlBuilder::new(
+        let select = SqlBuilder::new(
             "SELECT DISTINCT scopes.name FROM scopes \
              JOIN organization_role_resource_scope_relations AS grants \
              ON grants.scope_id = scopes.id JOIN ",
         );
-        select
-            .push(self.role_grants)
-            .push(" AS held ON held.organization_role_id = grants.organization_role_id");
-        let mut select = self.with_member(select, "held.", organization_id, member_id);
+        let mut select = self.granted_to_member(select, organization_id, member_id);
         select
             .push(" AND scopes.resource_id = ")
             .push_param(text(resource_id));
