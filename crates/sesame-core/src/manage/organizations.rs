@@ -158,6 +158,214 @@ pub async fn delete(provider: &Provider, id: &str) -> Result<(), ApiError> {
     provider.store.delete_organization(id).await.map_err(entity_error(ENTITY))
 }
 
+// --- members of either kind
+
+/// The two kinds of member. What users and applications share (adding, replacing and removing
+/// members, the membership check, a member's roles) is written once over this, which only
+/// picks the store calls and the names that errors use.
+#[derive(Clone, Copy)]
+enum Member {
+    User,
+    Application,
+}
+
+/// The names a kind of member goes by in bodies and errors.
+struct MemberNames {
+    /// The body field that lists members of this kind.
+    ids_field: &'static str,
+    /// What a missing member (404) or a failed membership write names.
+    entity: &'static str,
+    /// What removing a missing membership (404) names.
+    membership_entity: &'static str,
+    /// What removing a role the member does not hold (404) names.
+    role_assignment_entity: &'static str,
+}
+
+const USER_NAMES: MemberNames = MemberNames {
+    ids_field: "userIds",
+    entity: "user",
+    membership_entity: "organization member",
+    role_assignment_entity: "organization user role",
+};
+
+const APPLICATION_NAMES: MemberNames = MemberNames {
+    ids_field: "applicationIds",
+    entity: "application",
+    membership_entity: "organization application",
+    role_assignment_entity: "organization application role",
+};
+
+impl Member {
+    fn names(self) -> &'static MemberNames {
+        match self {
+            Member::User => &USER_NAMES,
+            Member::Application => &APPLICATION_NAMES,
+        }
+    }
+
+    /// 404 for an unknown user; 404 or 422 for an unknown or not machine-to-machine application.
+    async fn check(self, provider: &Provider, member_ids: &[String]) -> Result<(), ApiError> {
+        match self {
+            Member::User => check_users(provider, member_ids).await,
+            Member::Application => check_applications(provider, member_ids).await,
+        }
+    }
+
+    async fn exists(self, provider: &Provider, member_id: &str) -> Result<bool, StoreError> {
+        Ok(match self {
+            Member::User => provider.store.find_user(member_id).await?.is_some(),
+            Member::Application => provider.store.find_application(member_id).await?.is_some(),
+        })
+    }
+
+    /// The ids of every member of this kind, by join order.
+    async fn member_ids(self, provider: &Provider, id: &str) -> Result<Vec<String>, StoreError> {
+        Ok(match self {
+            Member::User => provider.store.organization_users(id, Page::ALL).await?.items.into_iter().map(|user| user.id).collect(),
+            Member::Application => provider.store.organization_applications(id, Page::ALL).await?.items.into_iter().map(|app| app.id).collect(),
+        })
+    }
+
+    async fn add(self, provider: &Provider, id: &str, member_ids: &[String]) -> Result<(), StoreError> {
+        match self {
+            Member::User => provider.store.add_organization_users(id, member_ids).await,
+            Member::Application => provider.store.add_organization_applications(id, member_ids).await,
+        }
+    }
+
+    async fn remove(self, provider: &Provider, id: &str, member_id: &str) -> Result<(), StoreError> {
+        match self {
+            Member::User => provider.store.remove_organization_user(id, member_id).await,
+            Member::Application => provider.store.remove_organization_application(id, member_id).await,
+        }
+    }
+
+    async fn is_member(self, provider: &Provider, id: &str, member_id: &str) -> Result<bool, StoreError> {
+        match self {
+            Member::User => provider.store.is_organization_user(id, member_id).await,
+            Member::Application => provider.store.is_organization_application(id, member_id).await,
+        }
+    }
+
+    async fn roles(self, provider: &Provider, id: &str, member_id: &str) -> Result<Vec<OrganizationRole>, StoreError> {
+        match self {
+            Member::User => provider.store.organization_user_roles(id, member_id).await,
+            Member::Application => provider.store.organization_application_roles(id, member_id).await,
+        }
+    }
+
+    async fn add_roles(self, provider: &Provider, id: &str, member_id: &str, role_ids: &[String]) -> Result<(), StoreError> {
+        match self {
+            Member::User => provider.store.add_organization_user_roles(id, member_id, role_ids).await,
+            Member::Application => provider.store.add_organization_application_roles(id, member_id, role_ids).await,
+        }
+    }
+
+    async fn remove_role(self, provider: &Provider, id: &str, member_id: &str, role_id: &str) -> Result<(), StoreError> {
+        match self {
+            Member::User => provider.store.remove_organization_user_role(id, member_id, role_id).await,
+            Member::Application => provider.store.remove_organization_application_role(id, member_id, role_id).await,
+        }
+    }
+}
+
+/// Each member of a page with its roles in the organization.
+async fn with_roles<T>(
+    provider: &Provider,
+    kind: Member,
+    id: &str,
+    members: Listing<T>,
+    member_id: fn(&T) -> &str,
+) -> Result<Listing<(T, Vec<OrganizationRole>)>, ApiError> {
+    let mut items = Vec::with_capacity(members.items.len());
+    for member in members.items {
+        let roles = kind.roles(provider, id, member_id(&member)).await?;
+        items.push((member, roles));
+    }
+    Ok(Listing { items, total: members.total })
+}
+
+/// Adds members (current members are left alone).
+async fn add_members(provider: &Provider, kind: Member, id: &str, member_ids: &[String]) -> Result<(), ApiError> {
+    let member_ids = input::ids(member_ids, kind.names().ids_field, true)?;
+    get(provider, id).await?;
+    kind.check(provider, &member_ids).await?;
+    kind.add(provider, id, &member_ids).await.map_err(membership_error(kind.names().entity))
+}
+
+/// Makes `member_ids` exactly the members of this kind; removed members lose their roles in it.
+async fn replace_members(provider: &Provider, kind: Member, id: &str, member_ids: &[String]) -> Result<(), ApiError> {
+    let member_ids = input::ids(member_ids, kind.names().ids_field, false)?;
+    get(provider, id).await?;
+    kind.check(provider, &member_ids).await?;
+    let members = kind.member_ids(provider, id).await?;
+    if !member_ids.is_empty() {
+        kind.add(provider, id, &member_ids).await.map_err(membership_error(kind.names().entity))?;
+    }
+    for member in members.iter().filter(|member| !member_ids.contains(member)) {
+        ignore_missing(kind.remove(provider, id, member).await)?;
+    }
+    Ok(())
+}
+
+/// Removes a member and its roles in the organization; 404 when it is not a member.
+async fn remove_member(provider: &Provider, kind: Member, id: &str, member_id: &str) -> Result<(), ApiError> {
+    get(provider, id).await?;
+    kind.remove(provider, id, member_id).await.map_err(entity_error(kind.names().membership_entity))
+}
+
+/// 404 for an unknown organization or member, 422 when it is not a member.
+async fn require_member(provider: &Provider, kind: Member, id: &str, member_id: &str) -> Result<(), ApiError> {
+    get(provider, id).await?;
+    if !kind.exists(provider, member_id).await? {
+        return Err(not_found(kind.names().entity));
+    }
+    if !kind.is_member(provider, id, member_id).await? {
+        return Err(require_membership());
+    }
+    Ok(())
+}
+
+/// The member's roles in the organization.
+async fn member_roles(provider: &Provider, kind: Member, id: &str, member_id: &str, page: Page) -> Result<Listing<OrganizationRole>, ApiError> {
+    require_member(provider, kind, id, member_id).await?;
+    Ok(input::page_of(kind.roles(provider, id, member_id).await?, page))
+}
+
+/// Gives the member the roles (checked already); nothing to do for none.
+async fn grant_roles(provider: &Provider, kind: Member, id: &str, member_id: &str, role_ids: &[String]) -> Result<(), ApiError> {
+    if !role_ids.is_empty() {
+        kind.add_roles(provider, id, member_id, role_ids).await.map_err(membership_error("organization role"))?;
+    }
+    Ok(())
+}
+
+/// Makes `role_ids` (checked already) exactly the member's roles in the organization.
+async fn set_roles(provider: &Provider, kind: Member, id: &str, member_id: &str, role_ids: &[String]) -> Result<(), ApiError> {
+    let held = kind.roles(provider, id, member_id).await?;
+    grant_roles(provider, kind, id, member_id, role_ids).await?;
+    for role in held.iter().filter(|role| !role_ids.contains(&role.id)) {
+        ignore_missing(kind.remove_role(provider, id, member_id, &role.id).await)?;
+    }
+    Ok(())
+}
+
+async fn remove_member_role(provider: &Provider, kind: Member, id: &str, member_id: &str, role_id: &str) -> Result<(), ApiError> {
+    require_member(provider, kind, id, member_id).await?;
+    kind.remove_role(provider, id, member_id, role_id).await.map_err(entity_error(kind.names().role_assignment_entity))
+}
+
+/// Checks every role exists (404) and is of the member's kind (422).
+async fn check_roles(provider: &Provider, role_ids: &[String], expected: RoleType) -> Result<(), ApiError> {
+    for role_id in role_ids {
+        let role = organization_roles::get(provider, role_id).await?;
+        if role.role_type != expected {
+            return Err(wrong_role_type(&role, expected));
+        }
+    }
+    Ok(())
+}
+
 // --- user members
 
 /// Members by join order, each with its roles in the organization; `search` matches id,
@@ -184,12 +392,7 @@ pub async fn users(provider: &Provider, id: &str, search: Option<&str>, page: Pa
             input::page_of(found, page)
         }
     };
-    let mut items = Vec::with_capacity(members.items.len());
-    for user in members.items {
-        let roles = provider.store.organization_user_roles(id, &user.id).await?;
-        items.push((user, roles));
-    }
-    Ok(Listing { items, total: members.total })
+    with_roles(provider, Member::User, id, members, |user| &user.id).await
 }
 
 async fn check_users(provider: &Provider, user_ids: &[String]) -> Result<(), ApiError> {
@@ -201,52 +404,17 @@ async fn check_users(provider: &Provider, user_ids: &[String]) -> Result<(), Api
 
 /// Adds users as members (current members are left alone).
 pub async fn add_users(provider: &Provider, id: &str, user_ids: &[String]) -> Result<(), ApiError> {
-    let user_ids = input::ids(user_ids, "userIds", true)?;
-    get(provider, id).await?;
-    check_users(provider, &user_ids).await?;
-    provider.store.add_organization_users(id, &user_ids).await.map_err(membership_error("user"))
+    add_members(provider, Member::User, id, user_ids).await
 }
 
 /// Makes `user_ids` exactly the members; removed members lose their roles in it.
 pub async fn replace_users(provider: &Provider, id: &str, user_ids: &[String]) -> Result<(), ApiError> {
-    let user_ids = input::ids(user_ids, "userIds", false)?;
-    get(provider, id).await?;
-    check_users(provider, &user_ids).await?;
-    let members = provider.store.organization_users(id, Page::ALL).await?.items;
-    if !user_ids.is_empty() {
-        provider.store.add_organization_users(id, &user_ids).await.map_err(membership_error("user"))?;
-    }
-    for member in members.iter().filter(|member| !user_ids.contains(&member.id)) {
-        ignore_missing(provider.store.remove_organization_user(id, &member.id).await)?;
-    }
-    Ok(())
+    replace_members(provider, Member::User, id, user_ids).await
 }
 
 /// Removes a member and its roles in the organization; 404 when it is not a member.
 pub async fn remove_user(provider: &Provider, id: &str, user_id: &str) -> Result<(), ApiError> {
-    get(provider, id).await?;
-    provider.store.remove_organization_user(id, user_id).await.map_err(entity_error("organization member"))
-}
-
-/// 404 for an unknown organization or user, 422 when the user is not a member.
-async fn require_user_member(provider: &Provider, id: &str, user_id: &str) -> Result<(), ApiError> {
-    get(provider, id).await?;
-    provider.store.find_user(user_id).await?.ok_or_else(|| not_found("user"))?;
-    if !provider.store.is_organization_user(id, user_id).await? {
-        return Err(require_membership());
-    }
-    Ok(())
-}
-
-/// Checks every role exists (404) and is of the member's kind (422).
-async fn check_roles(provider: &Provider, role_ids: &[String], expected: RoleType) -> Result<(), ApiError> {
-    for role_id in role_ids {
-        let role = organization_roles::get(provider, role_id).await?;
-        if role.role_type != expected {
-            return Err(wrong_role_type(&role, expected));
-        }
-    }
-    Ok(())
+    remove_member(provider, Member::User, id, user_id).await
 }
 
 /// The ids of the roles named by id or by name, deduplicated; unknown names are Logto's 422
@@ -273,42 +441,31 @@ async fn resolve_roles(provider: &Provider, refs: &RoleRefs, expected: RoleType)
 
 /// The member's roles in the organization.
 pub async fn user_roles(provider: &Provider, id: &str, user_id: &str, page: Page) -> Result<Listing<OrganizationRole>, ApiError> {
-    require_user_member(provider, id, user_id).await?;
-    Ok(input::page_of(provider.store.organization_user_roles(id, user_id).await?, page))
+    member_roles(provider, Member::User, id, user_id, page).await
 }
 
 /// Gives the member `User` roles; returns the ids of the roles named (Logto's response).
 pub async fn add_user_roles(provider: &Provider, id: &str, user_id: &str, refs: &RoleRefs) -> Result<Vec<String>, ApiError> {
-    require_user_member(provider, id, user_id).await?;
+    require_member(provider, Member::User, id, user_id).await?;
     let role_ids = resolve_roles(provider, refs, RoleType::User).await?;
-    if !role_ids.is_empty() {
-        provider.store.add_organization_user_roles(id, user_id, &role_ids).await.map_err(membership_error("organization role"))?;
-    }
+    grant_roles(provider, Member::User, id, user_id, &role_ids).await?;
     Ok(role_ids)
 }
 
 /// Makes the named roles exactly the member's roles in the organization.
 pub async fn replace_user_roles(provider: &Provider, id: &str, user_id: &str, refs: &RoleRefs) -> Result<(), ApiError> {
-    require_user_member(provider, id, user_id).await?;
+    require_member(provider, Member::User, id, user_id).await?;
     let role_ids = resolve_roles(provider, refs, RoleType::User).await?;
-    let held = provider.store.organization_user_roles(id, user_id).await?;
-    if !role_ids.is_empty() {
-        provider.store.add_organization_user_roles(id, user_id, &role_ids).await.map_err(membership_error("organization role"))?;
-    }
-    for role in held.iter().filter(|role| !role_ids.contains(&role.id)) {
-        ignore_missing(provider.store.remove_organization_user_role(id, user_id, &role.id).await)?;
-    }
-    Ok(())
+    set_roles(provider, Member::User, id, user_id, &role_ids).await
 }
 
 pub async fn remove_user_role(provider: &Provider, id: &str, user_id: &str, role_id: &str) -> Result<(), ApiError> {
-    require_user_member(provider, id, user_id).await?;
-    provider.store.remove_organization_user_role(id, user_id, role_id).await.map_err(entity_error("organization user role"))
+    remove_member_role(provider, Member::User, id, user_id, role_id).await
 }
 
 /// The organization scopes the member's roles grant, once each, by name.
 pub async fn user_scopes(provider: &Provider, id: &str, user_id: &str) -> Result<Vec<OrganizationScope>, ApiError> {
-    require_user_member(provider, id, user_id).await?;
+    require_member(provider, Member::User, id, user_id).await?;
     let mut scopes: Vec<OrganizationScope> = Vec::new();
     for role in provider.store.organization_user_roles(id, user_id).await? {
         for scope in provider.store.organization_role_scopes(&role.id).await? {
@@ -351,12 +508,7 @@ pub async fn applications(
             input::page_of(found, page)
         }
     };
-    let mut items = Vec::with_capacity(members.items.len());
-    for app in members.items {
-        let roles = provider.store.organization_application_roles(id, &app.id).await?;
-        items.push((app, roles));
-    }
-    Ok(Listing { items, total: members.total })
+    with_roles(provider, Member::Application, id, members, |app| &app.id).await
 }
 
 /// Checks every application exists (404) and is machine-to-machine (422).
@@ -372,70 +524,43 @@ async fn check_applications(provider: &Provider, application_ids: &[String]) -> 
 }
 
 pub async fn add_applications(provider: &Provider, id: &str, application_ids: &[String]) -> Result<(), ApiError> {
-    let application_ids = input::ids(application_ids, "applicationIds", true)?;
-    get(provider, id).await?;
-    check_applications(provider, &application_ids).await?;
-    provider.store.add_organization_applications(id, &application_ids).await.map_err(membership_error("application"))
+    add_members(provider, Member::Application, id, application_ids).await
 }
 
 /// Makes `application_ids` exactly the member applications.
 pub async fn replace_applications(provider: &Provider, id: &str, application_ids: &[String]) -> Result<(), ApiError> {
-    let application_ids = input::ids(application_ids, "applicationIds", false)?;
-    get(provider, id).await?;
-    check_applications(provider, &application_ids).await?;
-    let members = provider.store.organization_applications(id, Page::ALL).await?.items;
-    if !application_ids.is_empty() {
-        provider.store.add_organization_applications(id, &application_ids).await.map_err(membership_error("application"))?;
-    }
-    for member in members.iter().filter(|member| !application_ids.contains(&member.id)) {
-        ignore_missing(provider.store.remove_organization_application(id, &member.id).await)?;
-    }
-    Ok(())
+    replace_members(provider, Member::Application, id, application_ids).await
 }
 
 pub async fn remove_application(provider: &Provider, id: &str, application_id: &str) -> Result<(), ApiError> {
-    get(provider, id).await?;
-    provider.store.remove_organization_application(id, application_id).await.map_err(entity_error("organization application"))
-}
-
-/// 404 for an unknown organization or application, 422 when it is not a member.
-async fn require_application_member(provider: &Provider, id: &str, application_id: &str) -> Result<(), ApiError> {
-    get(provider, id).await?;
-    provider.store.find_application(application_id).await?.ok_or_else(|| not_found("application"))?;
-    if !provider.store.is_organization_application(id, application_id).await? {
-        return Err(require_membership());
-    }
-    Ok(())
+    remove_member(provider, Member::Application, id, application_id).await
 }
 
 pub async fn application_roles(provider: &Provider, id: &str, application_id: &str, page: Page) -> Result<Listing<OrganizationRole>, ApiError> {
-    require_application_member(provider, id, application_id).await?;
-    Ok(input::page_of(provider.store.organization_application_roles(id, application_id).await?, page))
+    member_roles(provider, Member::Application, id, application_id, page).await
+}
+
+/// Role ids only, non-empty (Logto's guard for applications).
+async fn application_role_ids(provider: &Provider, id: &str, application_id: &str, role_ids: &[String]) -> Result<Vec<String>, ApiError> {
+    let role_ids = input::ids(role_ids, "organizationRoleIds", true)?;
+    require_member(provider, Member::Application, id, application_id).await?;
+    check_roles(provider, &role_ids, RoleType::MachineToMachine).await?;
+    Ok(role_ids)
 }
 
 pub async fn add_application_roles(provider: &Provider, id: &str, application_id: &str, role_ids: &[String]) -> Result<(), ApiError> {
-    let role_ids = input::ids(role_ids, "organizationRoleIds", true)?;
-    require_application_member(provider, id, application_id).await?;
-    check_roles(provider, &role_ids, RoleType::MachineToMachine).await?;
-    provider.store.add_organization_application_roles(id, application_id, &role_ids).await.map_err(membership_error("organization role"))
+    let role_ids = application_role_ids(provider, id, application_id, role_ids).await?;
+    grant_roles(provider, Member::Application, id, application_id, &role_ids).await
 }
 
 /// Makes `role_ids` (non-empty, as in Logto) exactly the application's roles.
 pub async fn replace_application_roles(provider: &Provider, id: &str, application_id: &str, role_ids: &[String]) -> Result<(), ApiError> {
-    let role_ids = input::ids(role_ids, "organizationRoleIds", true)?;
-    require_application_member(provider, id, application_id).await?;
-    check_roles(provider, &role_ids, RoleType::MachineToMachine).await?;
-    let held = provider.store.organization_application_roles(id, application_id).await?;
-    provider.store.add_organization_application_roles(id, application_id, &role_ids).await.map_err(membership_error("organization role"))?;
-    for role in held.iter().filter(|role| !role_ids.contains(&role.id)) {
-        ignore_missing(provider.store.remove_organization_application_role(id, application_id, &role.id).await)?;
-    }
-    Ok(())
+    let role_ids = application_role_ids(provider, id, application_id, role_ids).await?;
+    set_roles(provider, Member::Application, id, application_id, &role_ids).await
 }
 
 pub async fn remove_application_role(provider: &Provider, id: &str, application_id: &str, role_id: &str) -> Result<(), ApiError> {
-    require_application_member(provider, id, application_id).await?;
-    provider.store.remove_organization_application_role(id, application_id, role_id).await.map_err(entity_error("organization application role"))
+    remove_member_role(provider, Member::Application, id, application_id, role_id).await
 }
 
 #[cfg(test)]

@@ -37,6 +37,11 @@ pub(super) fn view(role: OrganizationRole) -> Value {
     value
 }
 
+/// Every item of `listing` through `view`.
+pub(super) fn views<T>(listing: Listing<T>, view: impl FnMut(T) -> Value) -> Listing<Value> {
+    Listing { items: listing.items.into_iter().map(view).collect(), total: listing.total }
+}
+
 /// Logto's `OrganizationRoleWithScopes`: the role with `{id, name}` of its organization scopes
 /// and `{id, name, resource: {id, name}}` of its resource scopes.
 fn with_scopes_view(item: RoleWithScopes) -> Value {
@@ -68,7 +73,7 @@ pub struct ScopeIds {
 async fn list_roles(State(state): State<AppState>, _: ManagementCaller, page: PageQuery, RawQuery(query): RawQuery) -> ApiResult {
     let search = query_value(query.as_deref(), "q").or_else(|| query_value(query.as_deref(), "search"));
     let listing = organization_roles::list(&state.provider, search.as_deref(), page.window()).await?;
-    Ok(paginated(&page, Listing { items: listing.items.into_iter().map(with_scopes_view).collect(), total: listing.total }))
+    Ok(paginated(&page, views(listing, with_scopes_view)))
 }
 
 async fn create_role(State(state): State<AppState>, _: ManagementCaller, ApiJson(body): ApiJson<CreateOrganizationRole>) -> ApiResult {
@@ -102,8 +107,7 @@ async fn list_scopes(
     Path(id): Path<String>,
 ) -> ApiResult {
     let listing = organization_roles::scopes(&state.provider, &id, optional_window(&page, query.as_deref())).await?;
-    let items = listing.items.into_iter().map(super::organization_scopes::view).collect();
-    Ok(optionally_paginated(&page, query.as_deref(), Listing { items, total: listing.total }))
+    Ok(optionally_paginated(&page, query.as_deref(), views(listing, super::organization_scopes::view)))
 }
 
 async fn add_scopes(
@@ -140,8 +144,7 @@ async fn list_resource_scopes(
     Path(id): Path<String>,
 ) -> ApiResult {
     let listing = organization_roles::resource_scopes(&state.provider, &id, optional_window(&page, query.as_deref())).await?;
-    let items = listing.items.into_iter().map(super::resources::scope_view).collect();
-    Ok(optionally_paginated(&page, query.as_deref(), Listing { items, total: listing.total }))
+    Ok(optionally_paginated(&page, query.as_deref(), views(listing, super::resources::scope_view)))
 }
 
 async fn add_resource_scopes(

@@ -12,6 +12,7 @@ use sesame_core::manage::organizations::{self, CreateOrganization, RoleRefs, Upd
 use sesame_core::model::{Application, Listing, Page};
 use sesame_core::organization::{Organization, OrganizationRole};
 
+use super::organization_roles::views;
 use super::query::{optional_window, optionally_paginated, query_value};
 use super::{paginated, ManagementCaller, PageQuery};
 use crate::http::error::ApiErrorResponse;
@@ -47,9 +48,10 @@ pub(super) fn view(organization: Organization) -> Value {
     value
 }
 
-/// Logto's `OrganizationRoleEntity`: a role as a member's `organizationRoles` lists it.
-fn role_entities(roles: Vec<OrganizationRole>) -> Value {
-    roles.into_iter().map(|role| json!({ "id": role.id, "name": role.name })).collect()
+/// `value` with Logto's `organizationRoles`: each role as an `OrganizationRoleEntity`.
+fn with_role_entities(mut value: Value, roles: Vec<OrganizationRole>) -> Value {
+    value["organizationRoles"] = roles.into_iter().map(|role| json!({ "id": role.id, "name": role.name })).collect();
+    value
 }
 
 /// Logto's application shape, as `/api/applications` answers it.
@@ -59,10 +61,6 @@ fn application_view(app: Application) -> Value {
     value["protectedAppMetadata"] = Value::Null;
     value["customData"] = json!({});
     value
-}
-
-fn roles_view(listing: Listing<OrganizationRole>) -> Listing<Value> {
-    Listing { items: listing.items.into_iter().map(super::organization_roles::view).collect(), total: listing.total }
 }
 
 #[derive(Deserialize)]
@@ -147,16 +145,7 @@ async fn list_users(
     Path(id): Path<String>,
 ) -> ApiResult {
     let listing = organizations::users(&state.provider, &id, search(query.as_deref()).as_deref(), page.window()).await?;
-    let items = listing
-        .items
-        .into_iter()
-        .map(|(user, roles)| {
-            let mut value = super::users::view(user);
-            value["organizationRoles"] = role_entities(roles);
-            value
-        })
-        .collect();
-    Ok(paginated(&page, Listing { items, total: listing.total }))
+    Ok(paginated(&page, views(listing, |(user, roles)| with_role_entities(super::users::view(user), roles))))
 }
 
 /// 201 echoing the request, like Logto.
@@ -183,7 +172,7 @@ async fn list_user_roles(
     Path((id, user_id)): Path<(String, String)>,
 ) -> ApiResult {
     let listing = organizations::user_roles(&state.provider, &id, &user_id, optional_window(&page, query.as_deref())).await?;
-    Ok(optionally_paginated(&page, query.as_deref(), roles_view(listing)))
+    Ok(optionally_paginated(&page, query.as_deref(), views(listing, super::organization_roles::view)))
 }
 
 async fn add_user_roles(
@@ -225,11 +214,7 @@ async fn user_organizations(State(state): State<AppState>, _: ManagementCaller, 
     let items: Vec<Value> = organizations::user_organizations(&state.provider, &user_id)
         .await?
         .into_iter()
-        .map(|(organization, roles)| {
-            let mut value = view(organization);
-            value["organizationRoles"] = role_entities(roles);
-            value
-        })
+        .map(|(organization, roles)| with_role_entities(view(organization), roles))
         .collect();
     Ok(Json(items).into_response())
 }
@@ -245,16 +230,7 @@ async fn list_applications(
     Path(id): Path<String>,
 ) -> ApiResult {
     let listing = organizations::applications(&state.provider, &id, search(query.as_deref()).as_deref(), page.window()).await?;
-    let items = listing
-        .items
-        .into_iter()
-        .map(|(app, roles)| {
-            let mut value = application_view(app);
-            value["organizationRoles"] = role_entities(roles);
-            value
-        })
-        .collect();
-    Ok(paginated(&page, Listing { items, total: listing.total }))
+    Ok(paginated(&page, views(listing, |(app, roles)| with_role_entities(application_view(app), roles))))
 }
 
 async fn add_applications(
@@ -290,7 +266,7 @@ async fn list_application_roles(
     Path((id, application_id)): Path<(String, String)>,
 ) -> ApiResult {
     let listing = organizations::application_roles(&state.provider, &id, &application_id, optional_window(&page, query.as_deref())).await?;
-    Ok(optionally_paginated(&page, query.as_deref(), roles_view(listing)))
+    Ok(optionally_paginated(&page, query.as_deref(), views(listing, super::organization_roles::view)))
 }
 
 async fn add_application_roles(
