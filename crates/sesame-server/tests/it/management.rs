@@ -32,6 +32,26 @@ impl Api {
     }
 }
 
+/// Every route is served: called with `probe` for each path parameter and no body, it never
+/// answers the catch-all's bare 404, nor 405, nor 500.
+pub async fn assert_routes_are_served(api: &Api, routes: impl IntoIterator<Item = &'static (&'static str, &'static str)>) {
+    for (method, path) in routes {
+        let concrete: String = path
+            .trim_start_matches("/api")
+            .split('/')
+            .map(|segment| if segment.starts_with('{') { "probe" } else { segment })
+            .collect::<Vec<_>>()
+            .join("/");
+        let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+        let response = api.call(method.clone(), &concrete, None).await;
+        let status = response.status();
+        let body = response.bytes().await.expect("body");
+        assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        assert!(status.as_u16() < 500, "{method} {path}: {status}");
+        assert!(!(status == StatusCode::NOT_FOUND && body.is_empty()), "{method} {path} is not routed");
+    }
+}
+
 pub async fn error_code(response: reqwest::Response) -> (StatusCode, String) {
     let status = response.status();
     let body: Value = response.json().await.expect("JSON error");

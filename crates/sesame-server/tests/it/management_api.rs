@@ -7,7 +7,7 @@ use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
 use sesame_core::model::ApplicationType;
 
-use crate::management::{error_code, Api};
+use crate::management::{assert_routes_are_served, error_code, Api};
 use crate::support::{oauth_error, TestServer, PASSWORD};
 
 const MANAGEMENT_API: &str = "https://default.logto.app/api";
@@ -605,7 +605,8 @@ async fn every_route_refuses_malformed_bodies_and_unknown_ids_without_500() {
     }
 }
 
-/// Every route under `/api`, as `(method, OpenAPI path)`.
+/// Every route under `/api` but the organization ones (`organizations_api::ROUTES`), as
+/// `(method, OpenAPI path)`.
 const API_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/status"),
     ("get", "/api/swagger.json"),
@@ -666,47 +667,6 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/roles/{id}/applications"),
     ("post", "/api/roles/{id}/applications"),
     ("delete", "/api/roles/{id}/applications/{applicationId}"),
-    ("get", "/api/organizations"),
-    ("post", "/api/organizations"),
-    ("get", "/api/organizations/{id}"),
-    ("patch", "/api/organizations/{id}"),
-    ("delete", "/api/organizations/{id}"),
-    ("get", "/api/organizations/{id}/users"),
-    ("post", "/api/organizations/{id}/users"),
-    ("put", "/api/organizations/{id}/users"),
-    ("delete", "/api/organizations/{id}/users/{userId}"),
-    ("get", "/api/organizations/{id}/users/{userId}/roles"),
-    ("post", "/api/organizations/{id}/users/{userId}/roles"),
-    ("put", "/api/organizations/{id}/users/{userId}/roles"),
-    ("delete", "/api/organizations/{id}/users/{userId}/roles/{organizationRoleId}"),
-    ("get", "/api/organizations/{id}/users/{userId}/scopes"),
-    ("get", "/api/organizations/{id}/applications"),
-    ("post", "/api/organizations/{id}/applications"),
-    ("put", "/api/organizations/{id}/applications"),
-    ("delete", "/api/organizations/{id}/applications/{applicationId}"),
-    ("get", "/api/organizations/{id}/applications/{applicationId}/roles"),
-    ("post", "/api/organizations/{id}/applications/{applicationId}/roles"),
-    ("put", "/api/organizations/{id}/applications/{applicationId}/roles"),
-    ("delete", "/api/organizations/{id}/applications/{applicationId}/roles/{organizationRoleId}"),
-    ("get", "/api/users/{userId}/organizations"),
-    ("get", "/api/organization-roles"),
-    ("post", "/api/organization-roles"),
-    ("get", "/api/organization-roles/{id}"),
-    ("patch", "/api/organization-roles/{id}"),
-    ("delete", "/api/organization-roles/{id}"),
-    ("get", "/api/organization-roles/{id}/scopes"),
-    ("post", "/api/organization-roles/{id}/scopes"),
-    ("put", "/api/organization-roles/{id}/scopes"),
-    ("delete", "/api/organization-roles/{id}/scopes/{organizationScopeId}"),
-    ("get", "/api/organization-roles/{id}/resource-scopes"),
-    ("post", "/api/organization-roles/{id}/resource-scopes"),
-    ("put", "/api/organization-roles/{id}/resource-scopes"),
-    ("delete", "/api/organization-roles/{id}/resource-scopes/{scopeId}"),
-    ("get", "/api/organization-scopes"),
-    ("post", "/api/organization-scopes"),
-    ("get", "/api/organization-scopes/{id}"),
-    ("patch", "/api/organization-scopes/{id}"),
-    ("delete", "/api/organization-scopes/{id}"),
     ("get", "/api/configs/oidc/private-keys"),
     ("post", "/api/configs/oidc/private-keys/rotate"),
     ("delete", "/api/configs/oidc/private-keys/{keyId}"),
@@ -734,6 +694,11 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/experience/submit"),
 ];
 
+/// Every route under `/api`.
+fn api_routes() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    API_ROUTES.iter().chain(crate::organizations_api::ROUTES)
+}
+
 #[tokio::test]
 async fn swagger_json_documents_every_api_route_and_nothing_else() {
     let server = TestServer::start().await;
@@ -757,28 +722,12 @@ async fn swagger_json_documents_every_api_route_and_nothing_else() {
             }
         }
     }
-    let expected: BTreeSet<(String, String)> = API_ROUTES.iter().map(|(m, p)| ((*m).to_owned(), (*p).to_owned())).collect();
+    let expected: BTreeSet<(String, String)> = api_routes().map(|(m, p)| ((*m).to_owned(), (*p).to_owned())).collect();
     let undocumented: Vec<_> = expected.difference(&documented).collect();
     let unlisted: Vec<_> = documented.difference(&expected).collect();
     assert!(undocumented.is_empty() && unlisted.is_empty(), "missing from swagger.json: {undocumented:?}; missing from API_ROUTES: {unlisted:?}");
     let user = &doc["components"]["schemas"]["User"]["properties"];
     assert!(user.get("hasPassword").is_some() && user.get("passwordEncrypted").is_none());
 
-    // Every documented route is served: never the catch-all's bare 404, never 405, never 500.
-    let api = Api::new(&server).await;
-    for (method, path) in API_ROUTES {
-        let concrete: String = path
-            .trim_start_matches("/api")
-            .split('/')
-            .map(|segment| if segment.starts_with('{') { "probe" } else { segment })
-            .collect::<Vec<_>>()
-            .join("/");
-        let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
-        let response = api.call(method.clone(), &concrete, None).await;
-        let status = response.status();
-        let body = response.bytes().await.expect("body");
-        assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
-        assert!(status.as_u16() < 500, "{method} {path}: {status}");
-        assert!(!(status == StatusCode::NOT_FOUND && body.is_empty()), "{method} {path} is not routed");
-    }
+    assert_routes_are_served(&Api::new(&server).await, api_routes()).await;
 }
