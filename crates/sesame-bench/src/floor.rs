@@ -16,13 +16,26 @@ pub struct Floor {
     pub es384_per_sec: f64,
     /// Argon2i hashes (Logto's parameters) per second on one core.
     pub argon2i_per_sec: f64,
+    /// Argon2i hashes per second per core while every core hashes at once (they share caches
+    /// and memory bandwidth): the machine's sign-in ceiling is this times the cores.
+    pub argon2i_all_cores_per_sec: f64,
 }
 
 /// Measures both, one after the other, on the calling thread, for about `budget` each.
 /// Rates are per CPU-second of this thread (not per wall-clock second), so that time the
 /// thread spends preempted by other work on a shared machine does not count.
 pub fn measure(budget: Duration) -> Result<Floor> {
-    Ok(Floor { es384_per_sec: es384(budget)?, argon2i_per_sec: argon2i(budget)? })
+    Ok(Floor { es384_per_sec: es384(budget)?, argon2i_per_sec: argon2i(budget)?, argon2i_all_cores_per_sec: argon2i_all_cores(budget)? })
+}
+
+/// One Argon2i loop per core, all at once; the mean rate per core.
+fn argon2i_all_cores(budget: Duration) -> Result<f64> {
+    let cores = std::thread::available_parallelism().map(std::num::NonZero::get).unwrap_or(1);
+    let rates = std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..cores).map(|_| scope.spawn(|| argon2i(budget))).collect();
+        threads.into_iter().map(|thread| thread.join().map_err(|_| anyhow!("an Argon2i thread panicked"))?).collect::<Result<Vec<f64>>>()
+    })?;
+    Ok(rates.iter().sum::<f64>() / rates.len() as f64)
 }
 
 /// `count` operations over the CPU time this thread used since `cpu_before`.

@@ -262,6 +262,7 @@ async fn main() -> Result<()> {
     context.floor = floor::Floor {
         es384_per_sec: context.floor.es384_per_sec.max(again.es384_per_sec),
         argon2i_per_sec: context.floor.argon2i_per_sec.max(again.argon2i_per_sec),
+        argon2i_all_cores_per_sec: context.floor.argon2i_all_cores_per_sec.max(again.argon2i_all_cores_per_sec),
     };
 
     if let Some(path) = &cli.json {

@@ -90,23 +90,25 @@ pub fn targets(info: &RunInfo, runs: &[Run]) -> Vec<Target> {
         met: userinfo.map(|run| run.measured.ops_per_sec() >= 10_000.0),
     });
     let sign_in = find(Scenario::SignIn);
+    let of_ceiling = |run: &Run| run.measured.ops_per_core() / info.floor.argon2i_all_cores_per_sec;
     targets.push(Target {
         goal: "full sign-in ≥ 90% of the Argon2i ceiling",
         measured: sign_in.map_or_else(
             || "not run".into(),
             |run| {
                 format!(
-                    "{:.0}% per server core ({:.1} sign-ins per CPU-second vs {:.1} Argon2i/s); {:.1}/s total = {:.0}% of {} cores' Argon2i",
-                    fraction_of_floor(info, run) * 100.0,
+                    "{:.1} sign-ins per server CPU-second = {:.0}% of the ceiling ({:.1} Argon2i/s per core with all {} cores hashing), {:.0}% of one core hashing alone ({:.1}/s); {:.1} sign-ins/s in total",
                     run.measured.ops_per_core(),
+                    of_ceiling(run) * 100.0,
+                    info.floor.argon2i_all_cores_per_sec,
+                    info.machine.cpus,
+                    fraction_of_floor(info, run) * 100.0,
                     info.floor.argon2i_per_sec,
                     run.measured.ops_per_sec(),
-                    run.measured.ops_per_sec() / (info.floor.argon2i_per_sec * info.machine.cpus as f64) * 100.0,
-                    info.machine.cpus
                 )
             },
         ),
-        met: sign_in.map(|run| fraction_of_floor(info, run) >= 0.9),
+        met: sign_in.map(|run| of_ceiling(run) >= 0.9),
     });
     targets.push(Target {
         goal: "idle RSS ≤ 30 MB",
@@ -141,8 +143,9 @@ pub fn markdown(info: &RunInfo, runs: &[Run]) -> String {
     ));
     out.push_str(&format!("Command: `{}`\n\n", info.command));
     out.push_str(&format!(
-        "Floor per core: ES384 {:.0} signs/s, Argon2i (m=8192 KiB, t=8, p=1) {:.1} hashes/s.\n\n",
-        info.floor.es384_per_sec, info.floor.argon2i_per_sec
+        "Floor per core (per CPU-second of the measuring thread): ES384 {:.0} signs/s; Argon2i (m=8192 KiB, t=8, p=1) \
+         {:.1} hashes/s on one core alone, {:.1} per core with all cores hashing.\n\n",
+        info.floor.es384_per_sec, info.floor.argon2i_per_sec, info.floor.argon2i_all_cores_per_sec
     ));
     out.push_str(&format!(
         "Cold start (spawn → `/api/status` 204): {:.0} ms on a provisioned database, {:.0} ms on an empty one. \
@@ -223,7 +226,11 @@ pub fn json(info: &RunInfo, runs: &[Run]) -> Value {
         "concurrency": info.concurrency,
         "durationSeconds": info.duration.as_secs_f64(),
         "smoke": info.smoke,
-        "floor": {"es384PerSecondPerCore": info.floor.es384_per_sec, "argon2iPerSecondPerCore": info.floor.argon2i_per_sec},
+        "floor": {
+            "es384PerSecondPerCore": info.floor.es384_per_sec,
+            "argon2iPerSecondPerCore": info.floor.argon2i_per_sec,
+            "argon2iPerSecondPerCoreAllCoresBusy": info.floor.argon2i_all_cores_per_sec,
+        },
         "coldStartMs": {"restart": info.cold_start_restart.as_secs_f64() * 1000.0, "fresh": info.cold_start_fresh.as_secs_f64() * 1000.0},
         "rssKiB": {"idle": info.idle_rss_kib, "peak": info.peak_rss_kib},
         "scenarios": scenarios,
