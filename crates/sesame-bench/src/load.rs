@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
+use crate::database::{cpu_between, PgSchema};
 use crate::flows::Outcome;
 use crate::server::{own_cpu, Server};
 
@@ -27,6 +28,8 @@ pub struct Measured {
     /// Latency of each counted operation, in microseconds, sorted.
     pub latencies_us: Vec<u32>,
     pub server_cpu: Duration,
+    /// CPU of the PostgreSQL backends serving the server (PostgreSQL runs only).
+    pub database_cpu: Option<Duration>,
     pub loadgen_cpu: Duration,
     /// Server RSS at the end of the window, KiB.
     pub rss_kib: u64,
@@ -58,6 +61,12 @@ impl Measured {
         self.server_cpu.as_secs_f64() * 1000.0 / self.ops as f64
     }
 
+    /// PostgreSQL CPU-seconds per 1000 operations.
+    pub fn database_cpu_per_1000(&self) -> Option<f64> {
+        let cpu = self.database_cpu?;
+        (self.ops > 0).then(|| cpu.as_secs_f64() * 1000.0 / self.ops as f64)
+    }
+
     /// Operations per server CPU-second: the throughput one fully used core would give.
     pub fn ops_per_core(&self) -> f64 {
         let cpu = self.server_cpu.as_secs_f64();
@@ -79,7 +88,14 @@ struct Tally {
 
 /// Runs `op` on every worker state until the window closes. `op` takes a worker's state and
 /// gives it back with the operation's outcome (how many HTTP requests it made).
-pub async fn run<W, F, Fut>(server: &Server, workers: Vec<W>, op: F, warm_up: Duration, window: Duration) -> Result<Measured>
+pub async fn run<W, F, Fut>(
+    server: &Server,
+    database: Option<&PgSchema>,
+    workers: Vec<W>,
+    op: F,
+    warm_up: Duration,
+    window: Duration,
+) -> Result<Measured>
 where
     W: Send + 'static,
     F: Fn(W) -> Fut + Clone + Send + Sync + 'static,
@@ -127,8 +143,16 @@ where
     }
     tokio::time::sleep_until(start_at.into()).await;
     let (server_before, own_before) = (server.cpu()?, own_cpu()?);
+    let database_before = match database {
+        Some(database) => Some(database.backend_cpu().await?),
+        None => None,
+    };
     tokio::time::sleep_until(end_at.into()).await;
     let (server_after, own_after) = (server.cpu()?, own_cpu()?);
+    let database_cpu = match (database, &database_before) {
+        (Some(database), Some(before)) => Some(cpu_between(before, &database.backend_cpu().await?)),
+        _ => None,
+    };
     let rss_kib = server.rss_kib()?;
     while let Some(joined) = tasks.join_next().await {
         joined?;
@@ -144,6 +168,7 @@ where
         window,
         latencies_us: tally.latencies_us,
         server_cpu: server_after.saturating_sub(server_before),
+        database_cpu,
         loadgen_cpu: own_after.saturating_sub(own_before),
         rss_kib,
     })

@@ -7,6 +7,7 @@
 //! if any request fails.
 
 mod flows;
+mod database;
 mod floor;
 mod load;
 mod report;
@@ -143,36 +144,6 @@ fn sesame_bin(cli: &Cli) -> Result<PathBuf> {
     Ok(bin)
 }
 
-/// A fresh schema in the PostgreSQL database, dropped on `drop_schema`.
-struct PgSchema {
-    admin_url: String,
-    name: String,
-}
-
-impl PgSchema {
-    async fn create(url: &str) -> Result<Self> {
-        use sqlx::Connection;
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_nanos();
-        let name = format!("bench_{:x}_{nanos:x}", std::process::id());
-        let mut connection = sqlx::PgConnection::connect(url).await.context("cannot connect to PostgreSQL")?;
-        sqlx::query(&format!("CREATE SCHEMA {name}")).execute(&mut connection).await?;
-        Ok(Self { admin_url: url.to_owned(), name })
-    }
-
-    /// The URL whose connections all work in this schema.
-    fn url(&self) -> String {
-        let separator = if self.admin_url.contains('?') { '&' } else { '?' };
-        format!("{}{separator}options=-c%20search_path%3D{}", self.admin_url, self.name)
-    }
-
-    async fn drop_schema(&self) -> Result<()> {
-        use sqlx::Connection;
-        let mut connection = sqlx::PgConnection::connect(&self.admin_url).await?;
-        sqlx::query(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name)).execute(&mut connection).await?;
-        Ok(())
-    }
-}
-
 /// Apps by the CLI, the API, its scope and the machine-to-machine role by the Management API,
 /// and the users.
 async fn provision(bin: &Path, database: &Database, base: &str, users: usize) -> Result<World> {
@@ -241,7 +212,7 @@ async fn main() -> Result<()> {
 
     let temp = tempfile::tempdir()?;
     let schema = match cli.database_url.as_deref() {
-        Some(url) if url.starts_with("postgres") => Some(PgSchema::create(url).await?),
+        Some(url) if url.starts_with("postgres") => Some(database::PgSchema::create(url).await?),
         _ => None,
     };
     let database = match (&schema, &cli.database_url) {
@@ -249,7 +220,7 @@ async fn main() -> Result<()> {
         (None, Some(url)) => Database::Url(url.clone()),
         (None, None) => Database::DataDir(temp.path().join("data")),
     };
-    let outcome = bench(&cli, &bin, &database, temp.path(), &scenarios, floor, duration, concurrency, warm_up).await;
+    let outcome = bench(&cli, &bin, &database, schema.as_ref(), temp.path(), &scenarios, floor, duration, concurrency, warm_up).await;
     if let Some(schema) = &schema {
         if let Err(err) = schema.drop_schema().await {
             eprintln!("warning: could not drop schema {}: {err}", schema.name);
@@ -287,6 +258,7 @@ async fn bench(
     cli: &Cli,
     bin: &Path,
     database: &Database,
+    schema: Option<&database::PgSchema>,
     temp: &Path,
     scenarios: &[Scenario],
     floor: floor::Floor,
@@ -316,7 +288,7 @@ async fn bench(
     for &scenario in scenarios {
         eprintln!("{}: {concurrency} workers, {:.1} s…", scenario.name(), duration.as_secs_f64());
         let workers = workers(scenario, &world, concurrency).await?;
-        let measured = load::run(&server, workers, move |worker| operate(scenario, worker), warm_up, duration).await;
+        let measured = load::run(&server, schema, workers, move |worker| operate(scenario, worker), warm_up, duration).await;
         // A dead server explains a failed run better than its missing /proc entries.
         server.check_alive()?;
         let measured = measured?;

@@ -155,13 +155,22 @@ pub fn markdown(info: &RunInfo, runs: &[Run]) -> String {
         mb(info.idle_rss_kib),
         mb(info.peak_rss_kib)
     ));
-    out.push_str("| scenario | ops | ops/s | HTTP req/s | p50 ms | p99 ms | server CPU-s / 1000 ops | ops per server CPU-s | vs floor | load-gen CPU-s | RSS MB | failures |\n");
-    out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    let postgres = runs.iter().any(|run| run.measured.database_cpu.is_some());
+    let (db_head, db_rule) = if postgres { (" PostgreSQL CPU-s / 1000 ops |", "---:|") } else { ("", "") };
+    out.push_str(&format!(
+        "| scenario | ops | ops/s | HTTP req/s | p50 ms | p99 ms | server CPU-s / 1000 ops |{db_head} ops per server CPU-s | vs floor | load-gen CPU-s | RSS MB | failures |\n"
+    ));
+    out.push_str(&format!("|---|---:|---:|---:|---:|---:|---:|{db_rule}---:|---:|---:|---:|---:|\n"));
     for run in runs {
         let m = &run.measured;
         let (floor_name, _) = floor_of(info, run.scenario);
+        let db_cell = match m.database_cpu_per_1000() {
+            Some(cpu) => format!(" {cpu:.3} |"),
+            None if postgres => " — |".to_owned(),
+            None => String::new(),
+        };
         out.push_str(&format!(
-            "| {} | {} | {:.0} | {:.0} | {:.2} | {:.2} | {:.3} | {:.0} | {:.0}% of {} | {:.1} | {:.1} | {} |\n",
+            "| {} | {} | {:.0} | {:.0} | {:.2} | {:.2} | {:.3} |{db_cell} {:.0} | {:.0}% of {} | {:.1} | {:.1} | {} |\n",
             run.scenario.name(),
             m.ops,
             m.ops_per_sec(),
@@ -176,6 +185,9 @@ pub fn markdown(info: &RunInfo, runs: &[Run]) -> String {
             mb(m.rss_kib),
             m.failures
         ));
+    }
+    if postgres {
+        out.push_str("\n\"Server CPU\" is the sesame process alone; the PostgreSQL backends serving it are the column beside it.\n");
     }
     out.push_str("\n| target | measured | met |\n|---|---|---|\n");
     for target in targets(info, runs) {
@@ -209,6 +221,8 @@ pub fn json(info: &RunInfo, runs: &[Run]) -> Value {
                 "maxMs": m.quantile_ms(1.0),
                 "serverCpuSeconds": m.server_cpu.as_secs_f64(),
                 "serverCpuSecondsPer1000": m.cpu_per_1000(),
+                "databaseCpuSeconds": m.database_cpu.map(|cpu| cpu.as_secs_f64()),
+                "databaseCpuSecondsPer1000": m.database_cpu_per_1000(),
                 "opsPerServerCpuSecond": m.ops_per_core(),
                 "floor": floor_name,
                 "floorPerCore": floor_rate,
